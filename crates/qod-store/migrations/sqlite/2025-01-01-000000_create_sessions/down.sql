@@ -1,0 +1,3 @@
+DROP TABLE status_changes;
+DROP TABLE session_timers;
+DROP TABLE sessions;

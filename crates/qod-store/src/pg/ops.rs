@@ -1,0 +1,216 @@
+//! The write operations, each one transaction (or one statement) on its own connection.
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel::upsert::excluded;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use qod_domain::ports::{NewSession, SessionUpdate};
+use qod_domain::{Sink, StatusChange, Timer, TimerKind};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::outbox;
+use crate::claims::{CLAIM_POSTGRES, into_timers};
+use crate::error::Error;
+use crate::rows::{NewChangeRow, SessionRow, TimerRow, ensure_no_conflict, opt_from_json, to_ms};
+use crate::schema::{device_locks, session_timers, sessions, status_changes};
+
+/// Stores `new` unless a stored session of its device blocks it.
+///
+/// The device's row in `device_locks` is upserted first: that locks it until the transaction
+/// ends, so creations for one device run one after the other on every instance, and each sees
+/// the sessions the previous one committed (every statement of a READ COMMITTED transaction
+/// reads what was committed before it started).
+pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Result<(), Error> {
+    let key = new.session.device_key();
+    let row = SessionRow::from_session(&new.session)?;
+    conn.transaction(async |tx| {
+        diesel::insert_into(device_locks::table)
+            .values(device_locks::device_key.eq(&key))
+            .on_conflict(device_locks::device_key)
+            .do_update()
+            .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
+            .execute(tx)
+            .await?;
+        let stored = sessions::table
+            .filter(sessions::device_key.eq(&key))
+            .select(SessionRow::as_select())
+            .load(tx)
+            .await?;
+        ensure_no_conflict(stored, new)?;
+        diesel::insert_into(sessions::table)
+            .values(&row)
+            .execute(tx)
+            .await?;
+        upsert_timers(tx, &new.timers).await?;
+        append_change(tx, new.change.as_ref(), new.session.sink.as_ref()).await
+    })
+    .await
+}
+
+/// Writes `update` over the version it was derived from; `Ok(false)` when that is not stored.
+pub(crate) async fn update_session(
+    conn: &mut AsyncPgConnection,
+    update: &SessionUpdate,
+) -> Result<bool, Error> {
+    let id = update.session.id.to_string();
+    let expected = update.session.version - 1;
+    let row = SessionRow::from_session(&update.session)?;
+    conn.transaction(async |tx| {
+        let written = diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(&id))
+                .filter(sessions::version.eq(expected)),
+        )
+        .set(&row)
+        .execute(tx)
+        .await?;
+        if written == 0 {
+            return Ok(false);
+        }
+        clear_timers(tx, &id, &update.clear_timers).await?;
+        upsert_timers(tx, &update.set_timers).await?;
+        append_change(tx, update.change.as_ref(), update.session.sink.as_ref()).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Deletes the session at `expected_version` (its timers cascade) and records `change`, queued
+/// for the sink the deleted row had.
+pub(crate) async fn delete(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: i64,
+    change: Option<&StatusChange>,
+) -> Result<bool, Error> {
+    let id = id.to_string();
+    conn.transaction(async |tx| {
+        let deleted: Vec<Option<String>> = diesel::delete(
+            sessions::table
+                .filter(sessions::id.eq(&id))
+                .filter(sessions::version.eq(expected_version)),
+        )
+        .returning(sessions::sink)
+        .get_results(tx)
+        .await?;
+        let Some(sink) = deleted.into_iter().next() else {
+            return Ok(false);
+        };
+        let sink: Option<Sink> = opt_from_json("sessions.sink", sink.as_deref())?;
+        append_change(tx, change, sink.as_ref()).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// Moves or removes the timer if it is still due when it was read; a move clears its claim.
+pub(crate) async fn reschedule(
+    conn: &mut AsyncPgConnection,
+    timer: &Timer,
+    due_at: Option<OffsetDateTime>,
+) -> Result<(), Error> {
+    let target = session_timers::table
+        .filter(session_timers::session_id.eq(timer.session_id.to_string()))
+        .filter(session_timers::kind.eq(timer.kind.as_str()))
+        .filter(session_timers::due_at.eq(to_ms(timer.due_at)));
+    match due_at {
+        Some(due) => {
+            diesel::update(target)
+                .set((
+                    session_timers::due_at.eq(to_ms(due)),
+                    session_timers::claimed_until.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?
+        }
+        None => diesel::delete(target).execute(conn).await?,
+    };
+    Ok(())
+}
+
+/// Claims up to `limit` due, unclaimed timers until `until` in one statement; rows another
+/// transaction holds are skipped.
+pub(crate) async fn claim(
+    conn: &mut AsyncPgConnection,
+    now: i64,
+    until: i64,
+    limit: i64,
+) -> Result<Vec<Timer>, Error> {
+    let rows: Vec<TimerRow> = diesel::sql_query(CLAIM_POSTGRES)
+        .bind::<BigInt, _>(until)
+        .bind::<BigInt, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?;
+    into_timers(rows)
+}
+
+async fn clear_timers(
+    conn: &mut AsyncPgConnection,
+    id: &str,
+    kinds: &[TimerKind],
+) -> Result<(), Error> {
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    diesel::delete(
+        session_timers::table
+            .filter(session_timers::session_id.eq(id))
+            .filter(session_timers::kind.eq_any(names)),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts or moves one timer per kind; a moved timer loses its claim.
+async fn upsert_timers(conn: &mut AsyncPgConnection, timers: &[Timer]) -> Result<(), Error> {
+    if timers.is_empty() {
+        return Ok(());
+    }
+    // One statement may not upsert a row twice: the last timer of a kind wins, as it would
+    // one by one.
+    let mut rows: Vec<TimerRow> = Vec::with_capacity(timers.len());
+    for timer in timers.iter().rev() {
+        if !rows
+            .iter()
+            .any(|r| r.session_id == timer.session_id.to_string() && r.kind == timer.kind.as_str())
+        {
+            rows.push(TimerRow::from_timer(timer));
+        }
+    }
+    diesel::insert_into(session_timers::table)
+        .values(&rows)
+        .on_conflict((session_timers::session_id, session_timers::kind))
+        .do_update()
+        .set((
+            session_timers::due_at.eq(excluded(session_timers::due_at)),
+            session_timers::claimed_until.eq(None::<i64>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records `change`; the database numbers it (`seq` is an identity column). Queues its event
+/// when the session has a sink.
+async fn append_change(
+    conn: &mut AsyncPgConnection,
+    change: Option<&StatusChange>,
+    sink: Option<&Sink>,
+) -> Result<(), Error> {
+    let Some(change) = change else {
+        return Ok(());
+    };
+    let seq: i64 = diesel::insert_into(status_changes::table)
+        .values(&NewChangeRow::from_change(change))
+        .returning(status_changes::seq)
+        .get_result(conn)
+        .await?;
+    if let Some(sink) = sink {
+        outbox::queue(conn, change, seq, sink).await?;
+    }
+    Ok(())
+}

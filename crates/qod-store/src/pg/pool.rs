@@ -1,0 +1,148 @@
+//! The PostgreSQL connection pool, what happens to a connection after an error, and
+//! migrations.
+
+use std::time::Duration;
+
+use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::sql_types::Text;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::Pool as DeadPool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::MigrationHarness;
+use qod_domain::StoreError;
+use tokio::time::error::Elapsed;
+
+use crate::error::{Error, is_contention};
+use crate::migrations::{POSTGRES, SchemaState};
+
+/// The pool type.
+pub(crate) type Pool = DeadPool<AsyncPgConnection>;
+
+/// A pooled connection.
+pub(crate) type Object = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
+/// How often an operation that lost to a concurrent transaction is run in all.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// Bounds and timeouts of the PostgreSQL connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// The most connections open at once.
+    pub max_size: usize,
+    /// The longest an operation waits for a free connection.
+    pub wait_timeout: Duration,
+    /// The longest opening a connection may take.
+    pub create_timeout: Duration,
+    /// The longest checking an idle connection before reuse may take.
+    pub recycle_timeout: Duration,
+    /// The longest one operation may take once it has a connection; the connection is
+    /// dropped then, and the operation fails as unavailable.
+    pub operation_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(5),
+            create_timeout: Duration::from_secs(5),
+            recycle_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A pool on `url`. Opens no connection yet. Idle connections are checked with a query
+/// before reuse, so connections a restarted server closed are replaced, not handed out.
+pub(crate) fn build(url: &str, settings: &PoolSettings) -> Result<Pool, Error> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        url,
+        ManagerConfig::default(),
+    );
+    DeadPool::builder(manager)
+        .max_size(settings.max_size.max(1))
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.create_timeout))
+        .recycle_timeout(Some(settings.recycle_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| Error::PoolBuild(e.to_string()))
+}
+
+/// What an attempt of an operation comes to: `None` to run it again (it lost to a concurrent
+/// transaction and was rolled back). A connection that failed or timed out is taken out of the
+/// pool and closed, so it is never handed out again.
+pub(crate) fn settle<T>(
+    object: Object,
+    outcome: Result<Result<T, Error>, Elapsed>,
+    attempt: u32,
+    limit: Duration,
+) -> Option<Result<T, StoreError>> {
+    let error = match outcome {
+        Ok(Ok(value)) => return Some(Ok(value)),
+        Ok(Err(e)) => e,
+        Err(_) => Error::Timeout(limit),
+    };
+    if let Error::Query(e) = &error
+        && is_contention(e)
+        && attempt < MAX_ATTEMPTS
+    {
+        tracing::debug!(error = %e, attempt, "transaction lost to a concurrent one; running it again");
+        return None;
+    }
+    if error.breaks_connection() {
+        drop(Object::take(object));
+    }
+    Some(Err(error.into()))
+}
+
+/// A row of `__diesel_schema_migrations`.
+#[derive(QueryableByName)]
+#[diesel(check_for_backend(Pg))]
+struct AppliedVersion {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+/// The versions of the migrations applied to the database (none when it was never migrated).
+/// Reads only: never creates the bookkeeping table.
+pub(crate) async fn applied_migrations(conn: &mut AsyncPgConnection) -> Result<Vec<String>, Error> {
+    let tables: Vec<AppliedVersion> = diesel::sql_query(
+        "SELECT table_name::TEXT AS version FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_name = '__diesel_schema_migrations'",
+    )
+    .load(conn)
+    .await?;
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let applied: Vec<AppliedVersion> =
+        diesel::sql_query("SELECT version::TEXT AS version FROM __diesel_schema_migrations")
+            .load(conn)
+            .await?;
+    Ok(applied.into_iter().map(|v| v.version).collect())
+}
+
+/// Applies the pending migrations on a connection of its own, unless the schema is newer.
+pub(crate) async fn migrate(url: &str) -> Result<Vec<String>, Error> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    let applied = applied_migrations(&mut conn).await?;
+    SchemaState::of::<Pg>(&POSTGRES, &applied)?.refuse_newer()?;
+    // diesel's migration harness is synchronous: it runs on a blocking thread, driving the
+    // async connection through the runtime.
+    let mut sync_conn: AsyncConnectionWrapper<AsyncPgConnection> = conn.into();
+    let ran = tokio::task::spawn_blocking(move || {
+        sync_conn
+            .run_pending_migrations(POSTGRES)
+            .map(|versions| versions.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map_err(|e| Error::Migration(e.to_string()))
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))??;
+    if !ran.is_empty() {
+        tracing::info!(migrations = ?ran, "PostgreSQL schema migrated");
+    }
+    Ok(ran)
+}

@@ -1,0 +1,97 @@
+//! The read queries.
+
+use diesel::dsl::{case_when, count_star, min};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use qod_domain::{Session, StatusChange, Timer};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::rows::{ChangeRow, SessionRow, TimerRow, from_ms};
+use crate::schema::{session_timers, sessions, status_changes};
+
+/// The session with this id.
+pub(crate) async fn session(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<Session>, Error> {
+    sessions::table
+        .filter(sessions::id.eq(id.to_string()))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .map(SessionRow::into_session)
+        .transpose()
+}
+
+/// Every session of the device, oldest first.
+pub(crate) async fn sessions_of_device(
+    conn: &mut AsyncPgConnection,
+    device_key: &str,
+) -> Result<Vec<Session>, Error> {
+    sessions::table
+        .filter(sessions::device_key.eq(device_key))
+        .order((sessions::created_at.asc(), sessions::id.asc()))
+        .select(SessionRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(SessionRow::into_session)
+        .collect()
+}
+
+/// Every timer of the session, claimed or not, by kind.
+pub(crate) async fn timers_of(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+) -> Result<Vec<Timer>, Error> {
+    session_timers::table
+        .filter(session_timers::session_id.eq(session_id.to_string()))
+        .order(session_timers::kind.asc())
+        .select(TimerRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(TimerRow::into_timer)
+        .collect()
+}
+
+/// The earliest time at which a timer can be claimed: its due time, or its claim's end if later.
+pub(crate) async fn next_due_time(
+    conn: &mut AsyncPgConnection,
+) -> Result<Option<OffsetDateTime>, Error> {
+    let claimable_at = case_when(
+        session_timers::claimed_until.gt(session_timers::due_at.nullable()),
+        session_timers::claimed_until.assume_not_null(),
+    )
+    .otherwise(session_timers::due_at);
+    let earliest: Option<i64> = session_timers::table
+        .select(min(claimable_at))
+        .first(conn)
+        .await?;
+    earliest.map(from_ms).transpose()
+}
+
+/// Every recorded change of the session, in the order they were recorded.
+pub(crate) async fn status_changes(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+) -> Result<Vec<StatusChange>, Error> {
+    status_changes::table
+        .filter(status_changes::session_id.eq(session_id.to_string()))
+        .order(status_changes::seq.asc())
+        .select(ChangeRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(ChangeRow::into_change)
+        .collect()
+}
+
+/// How many sessions are stored.
+pub(crate) async fn count_sessions(conn: &mut AsyncPgConnection) -> Result<u64, Error> {
+    let n: i64 = sessions::table.select(count_star()).first(conn).await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

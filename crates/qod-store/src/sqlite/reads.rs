@@ -1,0 +1,112 @@
+//! The read queries, run on pooled read connections.
+
+use diesel::dsl::{case_when, count_star, min};
+use diesel::prelude::*;
+use qod_domain::{Session, StatusChange, Timer};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::rows::{ChangeRow, SessionRow, TimerRow, from_ms};
+use crate::schema::{session_timers, sessions, status_changes};
+
+/// The session with this id.
+///
+/// No `LIMIT` (the key is unique): SQLite re-prepares a statement whose `LIMIT` is a bound
+/// parameter every time it is bound, which would cost a parse per read.
+pub(crate) fn session(conn: &mut SqliteConnection, id: Uuid) -> Result<Option<Session>, Error> {
+    sessions::table
+        .filter(sessions::id.eq(id.to_string()))
+        .select(SessionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .next()
+        .map(SessionRow::into_session)
+        .transpose()
+}
+
+/// Every session of the device, oldest first.
+pub(crate) fn sessions_of_device(
+    conn: &mut SqliteConnection,
+    device_key: &str,
+) -> Result<Vec<Session>, Error> {
+    sessions::table
+        .filter(sessions::device_key.eq(device_key))
+        .order((sessions::created_at.asc(), sessions::id.asc()))
+        .select(SessionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(SessionRow::into_session)
+        .collect()
+}
+
+/// Every timer of the session, claimed or not, by kind.
+pub(crate) fn timers_of(
+    conn: &mut SqliteConnection,
+    session_id: Uuid,
+) -> Result<Vec<Timer>, Error> {
+    session_timers::table
+        .filter(session_timers::session_id.eq(session_id.to_string()))
+        .order(session_timers::kind.asc())
+        .select(TimerRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(TimerRow::into_timer)
+        .collect()
+}
+
+/// Timers read in due order before [`next_due_time`] falls back to reading them all.
+const NEXT_DUE_PAGE: i64 = 256;
+
+/// The earliest time at which a timer can be claimed: its due time, or its claim's end if later.
+///
+/// Reads the earliest timers through the due-time index: a timer is never claimable before it
+/// is due, so once the best time found is no later than the last due time read, no later timer
+/// can beat it. Only when that many timers at the front are all claimed past it (other workers
+/// hold them) are all timers read.
+pub(crate) fn next_due_time(conn: &mut SqliteConnection) -> Result<Option<OffsetDateTime>, Error> {
+    let front: Vec<(i64, Option<i64>)> = session_timers::table
+        .select((session_timers::due_at, session_timers::claimed_until))
+        .order(session_timers::due_at.asc())
+        .limit(NEXT_DUE_PAGE)
+        .load(conn)?;
+    let best = front
+        .iter()
+        .map(|(due, claimed)| claimed.map_or(*due, |c| c.max(*due)))
+        .min();
+    let last_due = front.last().map(|(due, _)| *due);
+    let complete = i64::try_from(front.len()).unwrap_or(i64::MAX) < NEXT_DUE_PAGE;
+    if complete || matches!((best, last_due), (Some(b), Some(d)) if b <= d) {
+        return best.map(from_ms).transpose();
+    }
+    let claimable_at = case_when(
+        session_timers::claimed_until.gt(session_timers::due_at.nullable()),
+        session_timers::claimed_until.assume_not_null(),
+    )
+    .otherwise(session_timers::due_at);
+    let earliest: Option<i64> = session_timers::table
+        .select(min(claimable_at))
+        .get_result(conn)?;
+    earliest.map(from_ms).transpose()
+}
+
+/// Every recorded change of the session, in the order they were recorded.
+pub(crate) fn status_changes(
+    conn: &mut SqliteConnection,
+    session_id: Uuid,
+) -> Result<Vec<StatusChange>, Error> {
+    status_changes::table
+        .filter(status_changes::session_id.eq(session_id.to_string()))
+        .order(status_changes::seq.asc())
+        .select(ChangeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ChangeRow::into_change)
+        .collect()
+}
+
+/// How many sessions are stored.
+pub(crate) fn count_sessions(conn: &mut SqliteConnection) -> Result<u64, Error> {
+    let n: i64 = sessions::table.select(count_star()).get_result(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

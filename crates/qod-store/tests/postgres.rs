@@ -1,0 +1,190 @@
+//! The store contract, and PostgreSQL specifics, each test on a fresh database of the local
+//! server. `scripts/ensure-postgres` starts it; `QOD_TEST_PG_URL` names the admin connection
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`). Without a reachable server these
+//! tests fail: they never pass silently.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod pg_support;
+
+use std::sync::Arc;
+
+use diesel::sql_query;
+use diesel_async::RunQueryDsl;
+use qod_domain::{SessionStore, StoreError};
+use qod_store::contract::{self, Inspect, fixtures};
+use qod_store::{Error, PgStore};
+
+use pg_support::{Proxy, TestDb, quick_settings};
+
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let db = TestDb::migrated().await;
+            let store = db.store().await;
+            contract::$name(store.as_ref()).await;
+        }
+    )*};
+}
+
+// Every contract test that takes one store, each on a fresh database.
+qod_store::for_each_contract_test!(contract_tests);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_inserts_admit_one() {
+    let db = TestDb::migrated().await;
+    let store = db.store().await;
+    contract::concurrent_identical_inserts_admit_one(vec![store.clone()]).await;
+    assert_eq!(store.count_sessions().await.unwrap(), 1);
+}
+
+/// Two stores with pools of their own stand for two server instances on one database.
+async fn two_stores(db: &TestDb) -> Vec<Arc<dyn Inspect>> {
+    vec![db.store().await, db.store().await]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_inserts_from_two_stores_admit_one() {
+    let db = TestDb::migrated().await;
+    contract::concurrent_identical_inserts_admit_one(two_stores(&db).await).await;
+    assert_eq!(db.store().await.count_sessions().await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_inserts_for_many_devices() {
+    let db = TestDb::migrated().await;
+    let store = db.store().await;
+    contract::concurrent_inserts_for_many_devices(store.clone()).await;
+    assert_eq!(store.count_sessions().await.unwrap(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_from_two_stores_take_each_timer_once() {
+    let db = TestDb::migrated().await;
+    contract::concurrent_claims_take_each_timer_once(two_stores(&db).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_event_claims_from_two_stores_take_each_event_once() {
+    let db = TestDb::migrated().await;
+    contract::concurrent_event_claims_take_each_event_once(two_stores(&db).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_writes_survive_reopening() {
+    let db = TestDb::migrated().await;
+    contract::committed_writes_survive_reopening(|| async { db.store().await as Arc<dyn Inspect> })
+        .await;
+}
+
+/// On a current-thread runtime too, as `qod-server migrate` may use one.
+#[tokio::test(flavor = "current_thread")]
+async fn an_unmigrated_database_is_refused_until_migrated() {
+    let db = TestDb::empty().await;
+    let err = PgStore::connect(&db.url, quick_settings())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::SchemaNotMigrated(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("the database schema is not up to date: run `qod-server migrate`"),
+        "{err}"
+    );
+    // The check only reads: it leaves no bookkeeping table behind.
+    assert!(matches!(
+        qod_store::open(&db.url, quick_settings()).await,
+        Err(Error::SchemaNotMigrated(_))
+    ));
+
+    let applied = qod_store::migrate(&db.url).await.unwrap();
+    assert_eq!(applied, fixtures::migration_versions());
+    assert!(qod_store::migrate(&db.url).await.unwrap().is_empty());
+    let store = qod_store::open(&db.url, quick_settings()).await.unwrap();
+    assert!(store.next_due_time().await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_migrated_by_a_newer_release_is_refused() {
+    let db = TestDb::migrated().await;
+    sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ('99990101000000')")
+        .execute(&mut db.connection().await)
+        .await
+        .unwrap();
+    let err = PgStore::connect(&db.url, quick_settings())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::SchemaTooNew(unknown) if unknown == &["99990101000000".to_owned()]),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("the database schema is newer than this qod-server"),
+        "{err}"
+    );
+    let err = PgStore::migrate(&db.url).await.unwrap_err();
+    assert!(matches!(err, Error::SchemaTooNew(_)), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_unavailable() {
+    // A port nothing listens on.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("postgres://postgres@127.0.0.1:{port}/qod");
+    let err = PgStore::connect(&url, quick_settings()).await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(matches!(StoreError::from(err), StoreError::Unavailable(_)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_connection_is_unavailable_and_the_store_recovers_on_its_own() {
+    let db = TestDb::migrated().await;
+    let proxy = Proxy::start(0).await;
+    let port = proxy.port;
+    let store = PgStore::connect(&db.url_via(port), quick_settings())
+        .await
+        .unwrap();
+    let s = fixtures::session(fixtures::phone(1), "198.51.100.7");
+    store
+        .insert_session(fixtures::new_session(&s))
+        .await
+        .unwrap();
+
+    proxy.stop().await;
+    assert!(
+        matches!(store.session(s.id).await, Err(StoreError::Unavailable(_))),
+        "the pooled connection was cut"
+    );
+    let other = fixtures::session(fixtures::phone(2), "198.51.100.7");
+    assert!(
+        matches!(
+            store.insert_session(fixtures::new_session(&other)).await,
+            Err(StoreError::Unavailable(_))
+        ),
+        "no new connection can be opened"
+    );
+
+    let proxy = Proxy::start(port).await;
+    assert_eq!(store.session(s.id).await.unwrap(), Some(s.clone()));
+    store
+        .insert_session(fixtures::new_session(&other))
+        .await
+        .unwrap();
+    assert_eq!(store.count_sessions().await.unwrap(), 2);
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_store_is_unavailable() {
+    let db = TestDb::migrated().await;
+    let store = db.store().await;
+    store.close();
+    assert!(matches!(
+        store.next_due_time().await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
