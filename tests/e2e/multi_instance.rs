@@ -140,41 +140,44 @@ async fn three_instances_expire_every_session_exactly_once_and_refuse_racing_dup
 
 #[tokio::test]
 async fn survivors_finish_the_claimed_work_of_a_killed_instance() {
+    const SESSIONS: usize = 1000;
     let database = TestDatabase::create();
     Server::migrate(&database.url);
     let dir = tempfile::tempdir().unwrap();
-    let mut servers = start_instances(dir.path(), &database.url, 1, 3_000).await;
+    // The instance that dies claims with a lease long enough to be seen after its death.
+    let mut servers = start_instances(dir.path(), &database.url, 1, 8_000).await;
     let api = Api::new(&servers[0].base);
     let client = db::connect(&database.url).await;
 
     // Sessions created through one instance, which is then stopped before they are due.
-    let ids = create_many(&[api], 800, 4, "3471").await;
+    let ids = create_many(&[api], SESSIONS, 4, "3471").await;
     servers[0].kill();
     tokio::time::sleep(Duration::from_secs(5)).await;
 
-    // Back up with all of them due: it claims a batch, and dies in the middle of firing it.
-    servers[0].restart().await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while db::changes_with_reason(&client, "DURATION_EXPIRED").await.0 == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the instance never started firing"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    // Back up with all of them due: it claims a batch as it starts, and dies holding it.
+    servers[0].relaunch();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while db::claimed_timers(&client).await == 0 {
+        assert!(Instant::now() < deadline, "the instance never claimed work");
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     servers[0].kill();
     let done_at_kill = db::changes_with_reason(&client, "DURATION_EXPIRED").await.0;
     let claimed_at_kill = db::claimed_timers(&client).await;
     assert!(
-        done_at_kill < 800,
+        done_at_kill < SESSIONS as i64,
         "the instance finished before it was killed"
     );
     assert!(claimed_at_kill > 0, "no claimed work was left behind");
 
     // Two other instances take over, claimed timers once the lease has passed.
     let others = start_instances(&dir.path().join("others"), &database.url, 2, 3_000).await;
-    let (sessions, changes, most) = wait_for_expiries(&client, 800, Duration::from_secs(60)).await;
-    assert_eq!((sessions, changes, most), (800, 800, 1));
+    let (sessions, changes, most) =
+        wait_for_expiries(&client, SESSIONS as i64, Duration::from_secs(60)).await;
+    assert_eq!(
+        (sessions, changes, most),
+        (SESSIONS as i64, SESSIONS as i64, 1)
+    );
     let api = Api::new(&others[1].base);
     let r = api.get(&format!("{QOD}/sessions/{}", ids[0]), TOKEN).await;
     assert_eq!(r.body["statusInfo"], "DURATION_EXPIRED", "{}", r.text);

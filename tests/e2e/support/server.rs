@@ -52,11 +52,13 @@ impl Server {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         };
-        server.spawn().await;
+        server.launch();
+        server.wait_ready().await;
         server
     }
 
-    async fn spawn(&mut self) {
+    /// Starts the process without waiting for it to be ready.
+    fn launch(&mut self) {
         let log = File::options()
             .create(true)
             .append(true)
@@ -78,7 +80,6 @@ impl Server {
             .expect("start qod-server");
         self.child = Some(child);
         self.base = format!("http://127.0.0.1:{}", self.port);
-        self.wait_ready().await;
     }
 
     async fn wait_ready(&mut self) {
@@ -131,8 +132,15 @@ impl Server {
 
     /// Starts the process again on the same port and data directory.
     pub async fn restart(&mut self) {
+        self.relaunch();
+        self.wait_ready().await;
+    }
+
+    /// Starts the process again and returns at once: its start-up work (catching up on due
+    /// timers) can be watched, or interrupted, before it serves.
+    pub fn relaunch(&mut self) {
         self.kill();
-        self.spawn().await;
+        self.launch();
     }
 
     /// True while the process has not exited.
