@@ -41,7 +41,54 @@ pub(crate) fn into_timers(rows: Vec<TimerRow>) -> Result<Vec<Timer>, Error> {
     Ok(timers)
 }
 
+/// Timers read in due order before `next_due_time` falls back to reading them all.
+pub(crate) const NEXT_DUE_PAGE: i64 = 256;
+
+/// The earliest time at which a timer can be claimed, decided from the earliest
+/// [`NEXT_DUE_PAGE`] timers by due time (`(due_at, claimed_until)`, in due order), or `None`
+/// when they cannot decide it and every timer must be read.
+///
+/// A timer is never claimable before it is due, so once the best time found is no later than
+/// the last due time read, no later timer can beat it. Only when that many timers at the front
+/// are all claimed past it (other workers hold them) must all timers be read.
+pub(crate) fn earliest_claimable(front: &[(i64, Option<i64>)]) -> Option<Option<i64>> {
+    let best = front
+        .iter()
+        .map(|(due, claimed)| claimed.map_or(*due, |c| c.max(*due)))
+        .min();
+    let last_due = front.last().map(|(due, _)| *due);
+    let complete = i64::try_from(front.len()).unwrap_or(i64::MAX) < NEXT_DUE_PAGE;
+    (complete || matches!((best, last_due), (Some(b), Some(d)) if b <= d)).then_some(best)
+}
+
 /// A row limit as SQL wants it.
 pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_front_decides_alone() {
+        assert_eq!(earliest_claimable(&[]), Some(None));
+        assert_eq!(
+            earliest_claimable(&[(10, Some(50)), (20, None), (30, None)]),
+            Some(Some(20))
+        );
+    }
+
+    #[test]
+    fn a_full_front_decides_when_its_best_is_no_later_than_its_last_due_time() {
+        let page = usize::try_from(NEXT_DUE_PAGE).unwrap();
+        let mut front: Vec<(i64, Option<i64>)> = (0..NEXT_DUE_PAGE).map(|d| (d, None)).collect();
+        front[0].1 = Some(1_000);
+        assert_eq!(earliest_claimable(&front), Some(Some(1)));
+        // Every timer of the front claimed past the last due time: a later one may be earlier.
+        let claimed: Vec<(i64, Option<i64>)> =
+            (0..NEXT_DUE_PAGE).map(|d| (d, Some(1_000))).collect();
+        assert_eq!(claimed.len(), page);
+        assert_eq!(earliest_claimable(&claimed), None);
+    }
 }

@@ -31,7 +31,11 @@ pub(crate) const GONE_REASON: &str = "the sink answered 410 Gone for an earlier 
 
 /// A row of `notification_outbox`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notification_outbox, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+#[diesel(
+    table_name = notification_outbox,
+    check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg),
+    treat_none_as_default_value = false
+)]
 pub(crate) struct OutboxRow {
     pub event_id: String,
     pub session_id: String,

@@ -62,7 +62,12 @@ pub(crate) fn parse_status_info(text: Option<&str>) -> Result<Option<StatusInfo>
 
 /// A row of `sessions`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = sessions, check_for_backend(Sqlite, Pg), treat_none_as_null = true)]
+#[diesel(
+    table_name = sessions,
+    check_for_backend(Sqlite, Pg),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub(crate) struct SessionRow {
     pub id: String,
     pub client_id: String,
@@ -152,7 +157,11 @@ pub(crate) fn ensure_no_conflict(stored: Vec<SessionRow>, new: &NewSession) -> R
 
 /// A row of `session_timers`, without its claim (a new row is unclaimed).
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
-#[diesel(table_name = session_timers, check_for_backend(Sqlite, Pg))]
+#[diesel(
+    table_name = session_timers,
+    check_for_backend(Sqlite, Pg),
+    treat_none_as_default_value = false
+)]
 pub(crate) struct TimerRow {
     pub session_id: String,
     pub kind: String,
@@ -182,7 +191,11 @@ impl TimerRow {
 
 /// A row of `status_changes` to insert; the backend numbers it (`seq`).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = status_changes, check_for_backend(Sqlite, Pg))]
+#[diesel(
+    table_name = status_changes,
+    check_for_backend(Sqlite, Pg),
+    treat_none_as_default_value = false
+)]
 pub(crate) struct NewChangeRow {
     pub id: String,
     pub session_id: String,

@@ -1,5 +1,6 @@
 //! [`PgStore`]: the PostgreSQL implementation of the domain's [`SessionStore`].
 
+mod cached;
 mod ops;
 mod outbox;
 mod pool;

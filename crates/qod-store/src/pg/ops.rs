@@ -9,6 +9,7 @@ use qod_domain::{Sink, StatusChange, Timer, TimerKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::cached::CachedExt;
 use super::outbox;
 use crate::claims::{CLAIM_POSTGRES, into_timers};
 use crate::error::Error;
@@ -30,6 +31,7 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Re
             .on_conflict(device_locks::device_key)
             .do_update()
             .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
+            .cached()
             .execute(tx)
             .await?;
         let stored = sessions::table
@@ -63,6 +65,7 @@ pub(crate) async fn update_session(
                 .filter(sessions::version.eq(expected)),
         )
         .set(&row)
+        .cached()
         .execute(tx)
         .await?;
         if written == 0 {
@@ -121,6 +124,7 @@ pub(crate) async fn reschedule(
                     session_timers::due_at.eq(to_ms(due)),
                     session_timers::claimed_until.eq(None::<i64>),
                 ))
+                .cached()
                 .execute(conn)
                 .await?
         }
@@ -171,7 +175,7 @@ async fn upsert_timers(conn: &mut AsyncPgConnection, timers: &[Timer]) -> Result
         return Ok(());
     }
     // One statement may not upsert a row twice: the last timer of a kind wins, as it would
-    // one by one.
+    // one by one. The statement has one form per number of kinds, so it stays prepared.
     let mut rows: Vec<TimerRow> = Vec::with_capacity(timers.len());
     for timer in timers.iter().rev() {
         if !rows
@@ -189,6 +193,7 @@ async fn upsert_timers(conn: &mut AsyncPgConnection, timers: &[Timer]) -> Result
             session_timers::due_at.eq(excluded(session_timers::due_at)),
             session_timers::claimed_until.eq(None::<i64>),
         ))
+        .cached()
         .execute(conn)
         .await?;
     Ok(())

@@ -12,6 +12,7 @@ use qod_domain::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::cached::CachedExt;
 use crate::error::Error;
 use crate::outbox::{
     AttemptValues, Candidate, GONE, GONE_REASON, NextTime, OutboxRow, PENDING, candidate_limit,
@@ -97,6 +98,7 @@ pub(crate) async fn record(
             o::updated_at.eq(v.at),
         ))
         .returning(o::session_id)
+        .cached()
         .get_results(tx)
         .await?;
         let Some(session) = sessions.into_iter().next() else {
@@ -114,6 +116,7 @@ pub(crate) async fn record(
                 o::last_error.eq(GONE_REASON),
                 o::updated_at.eq(v.at),
             ))
+            .cached()
             .execute(tx)
             .await?;
         }

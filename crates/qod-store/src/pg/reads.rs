@@ -7,6 +7,7 @@ use qod_domain::{Session, StatusChange, Timer};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::claims::{NEXT_DUE_PAGE, earliest_claimable};
 use crate::error::Error;
 use crate::rows::{ChangeRow, SessionRow, TimerRow, from_ms};
 use crate::schema::{session_timers, sessions, status_changes};
@@ -59,9 +60,20 @@ pub(crate) async fn timers_of(
 }
 
 /// The earliest time at which a timer can be claimed: its due time, or its claim's end if later.
+/// Reads the earliest timers through the due-time index, and all of them only when those
+/// cannot decide (see [`earliest_claimable`]).
 pub(crate) async fn next_due_time(
     conn: &mut AsyncPgConnection,
 ) -> Result<Option<OffsetDateTime>, Error> {
+    let front: Vec<(i64, Option<i64>)> = session_timers::table
+        .select((session_timers::due_at, session_timers::claimed_until))
+        .order(session_timers::due_at.asc())
+        .limit(NEXT_DUE_PAGE)
+        .load(conn)
+        .await?;
+    if let Some(best) = earliest_claimable(&front) {
+        return best.map(from_ms).transpose();
+    }
     let claimable_at = case_when(
         session_timers::claimed_until.gt(session_timers::due_at.nullable()),
         session_timers::claimed_until.assume_not_null(),

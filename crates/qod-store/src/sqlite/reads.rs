@@ -6,6 +6,7 @@ use qod_domain::{Session, StatusChange, Timer};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::claims::{NEXT_DUE_PAGE, earliest_claimable};
 use crate::error::Error;
 use crate::rows::{ChangeRow, SessionRow, TimerRow, from_ms};
 use crate::schema::{session_timers, sessions, status_changes};
@@ -55,28 +56,16 @@ pub(crate) fn timers_of(
         .collect()
 }
 
-/// Timers read in due order before [`next_due_time`] falls back to reading them all.
-const NEXT_DUE_PAGE: i64 = 256;
-
 /// The earliest time at which a timer can be claimed: its due time, or its claim's end if later.
-///
-/// Reads the earliest timers through the due-time index: a timer is never claimable before it
-/// is due, so once the best time found is no later than the last due time read, no later timer
-/// can beat it. Only when that many timers at the front are all claimed past it (other workers
-/// hold them) are all timers read.
+/// Reads the earliest timers through the due-time index, and all of them only when those
+/// cannot decide (see [`earliest_claimable`]).
 pub(crate) fn next_due_time(conn: &mut SqliteConnection) -> Result<Option<OffsetDateTime>, Error> {
     let front: Vec<(i64, Option<i64>)> = session_timers::table
         .select((session_timers::due_at, session_timers::claimed_until))
         .order(session_timers::due_at.asc())
         .limit(NEXT_DUE_PAGE)
         .load(conn)?;
-    let best = front
-        .iter()
-        .map(|(due, claimed)| claimed.map_or(*due, |c| c.max(*due)))
-        .min();
-    let last_due = front.last().map(|(due, _)| *due);
-    let complete = i64::try_from(front.len()).unwrap_or(i64::MAX) < NEXT_DUE_PAGE;
-    if complete || matches!((best, last_due), (Some(b), Some(d)) if b <= d) {
+    if let Some(best) = earliest_claimable(&front) {
         return best.map(from_ms).transpose();
     }
     let claimable_at = case_when(
