@@ -37,7 +37,7 @@ pub struct PoolSettings {
     pub wait_timeout: Duration,
     /// The longest opening a connection may take.
     pub create_timeout: Duration,
-    /// The longest checking an idle connection before reuse may take.
+    /// The longest handing an idle connection out again may take (no query is run then).
     pub recycle_timeout: Duration,
     /// The longest one operation may take once it has a connection; the connection is
     /// dropped then, and the operation fails as unavailable.
