@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::try_join3;
 use qod_domain::ports::{NewSession, SessionUpdate};
 use qod_domain::{Sink, StatusChange, Timer, TimerKind};
 use time::OffsetDateTime;
@@ -21,7 +22,8 @@ use crate::schema::{device_locks, session_timers, sessions, status_changes};
 /// The device's row in `device_locks` is upserted first: that locks it until the transaction
 /// ends, so creations for one device run one after the other on every instance, and each sees
 /// the sessions the previous one committed (every statement of a READ COMMITTED transaction
-/// reads what was committed before it started).
+/// reads what was committed before it started). The lock and the read are sent one after the
+/// other; the writes that follow are pipelined (see [`write_rows`]).
 pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Result<(), Error> {
     let key = new.session.device_key();
     let row = SessionRow::from_session(&new.session)?;
@@ -40,12 +42,16 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Re
             .load(tx)
             .await?;
         ensure_no_conflict(stored, new)?;
-        diesel::insert_into(sessions::table)
-            .values(&row)
-            .execute(tx)
-            .await?;
-        upsert_timers(tx, &new.timers).await?;
-        append_change(tx, new.change.as_ref(), new.session.sink.as_ref()).await
+        let shared: &AsyncPgConnection = tx;
+        let session = async {
+            diesel::insert_into(sessions::table)
+                .values(&row)
+                .execute(&mut { shared })
+                .await
+                .map_err(Error::from)
+        };
+        let seq = write_rows(shared, session, &new.timers, new.change.as_ref()).await?;
+        queue_event(tx, new.change.as_ref(), seq, new.session.sink.as_ref()).await
     })
     .await
 }
@@ -72,8 +78,20 @@ pub(crate) async fn update_session(
             return Ok(false);
         }
         clear_timers(tx, &id, &update.clear_timers).await?;
-        upsert_timers(tx, &update.set_timers).await?;
-        append_change(tx, update.change.as_ref(), update.session.sink.as_ref()).await?;
+        let seq = write_rows(
+            tx,
+            std::future::ready(Ok(0)),
+            &update.set_timers,
+            update.change.as_ref(),
+        )
+        .await?;
+        queue_event(
+            tx,
+            update.change.as_ref(),
+            seq,
+            update.session.sink.as_ref(),
+        )
+        .await?;
         Ok(true)
     })
     .await
@@ -101,7 +119,8 @@ pub(crate) async fn delete(
             return Ok(false);
         };
         let sink: Option<Sink> = opt_from_json("sessions.sink", sink.as_deref())?;
-        append_change(tx, change, sink.as_ref()).await?;
+        let seq = insert_change(tx, change).await?;
+        queue_event(tx, change, seq, sink.as_ref()).await?;
         Ok(true)
     })
     .await
@@ -169,8 +188,26 @@ async fn clear_timers(
     Ok(())
 }
 
+/// Runs `first`, then upserts `timers` and records `change`, pipelined: the three statements
+/// are sent without waiting for each other's answers, and PostgreSQL runs them in that order
+/// (the timers refer to a session that `first` may insert). Returns the change's number.
+async fn write_rows(
+    conn: &AsyncPgConnection,
+    first: impl Future<Output = Result<usize, Error>>,
+    timers: &[Timer],
+    change: Option<&StatusChange>,
+) -> Result<Option<i64>, Error> {
+    let (_, (), seq) = try_join3(
+        first,
+        upsert_timers(conn, timers),
+        insert_change(conn, change),
+    )
+    .await?;
+    Ok(seq)
+}
+
 /// Inserts or moves one timer per kind; a moved timer loses its claim.
-async fn upsert_timers(conn: &mut AsyncPgConnection, timers: &[Timer]) -> Result<(), Error> {
+async fn upsert_timers(mut conn: &AsyncPgConnection, timers: &[Timer]) -> Result<(), Error> {
     if timers.is_empty() {
         return Ok(());
     }
@@ -194,28 +231,36 @@ async fn upsert_timers(conn: &mut AsyncPgConnection, timers: &[Timer]) -> Result
             session_timers::claimed_until.eq(None::<i64>),
         ))
         .cached()
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }
 
-/// Records `change`; the database numbers it (`seq` is an identity column). Queues its event
-/// when the session has a sink.
-async fn append_change(
-    conn: &mut AsyncPgConnection,
+/// Records `change`; the database numbers it (`seq` is an identity column).
+async fn insert_change(
+    mut conn: &AsyncPgConnection,
     change: Option<&StatusChange>,
-    sink: Option<&Sink>,
-) -> Result<(), Error> {
+) -> Result<Option<i64>, Error> {
     let Some(change) = change else {
-        return Ok(());
+        return Ok(None);
     };
-    let seq: i64 = diesel::insert_into(status_changes::table)
+    let seq = diesel::insert_into(status_changes::table)
         .values(&NewChangeRow::from_change(change))
         .returning(status_changes::seq)
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?;
-    if let Some(sink) = sink {
-        outbox::queue(conn, change, seq, sink).await?;
+    Ok(Some(seq))
+}
+
+/// Queues the event of `change` (numbered `seq`) when the session has a sink.
+async fn queue_event(
+    conn: &mut AsyncPgConnection,
+    change: Option<&StatusChange>,
+    seq: Option<i64>,
+    sink: Option<&Sink>,
+) -> Result<(), Error> {
+    match (change, seq, sink) {
+        (Some(change), Some(seq), Some(sink)) => outbox::queue(conn, change, seq, sink).await,
+        _ => Ok(()),
     }
-    Ok(())
 }
