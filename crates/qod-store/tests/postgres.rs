@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use diesel::sql_query;
 use diesel_async::RunQueryDsl;
-use qod_domain::{SessionStore, StoreError};
+use qod_domain::{OutboxStore, SessionStore, StoreError};
 use qod_store::contract::{self, Inspect, fixtures};
 use qod_store::{Error, PgStore};
 
@@ -187,4 +187,75 @@ async fn a_closed_store_is_unavailable() {
         store.next_due_time().await,
         Err(StoreError::Unavailable(_))
     ));
+}
+
+/// A count read back with raw SQL.
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let mut conn = db.connection().await;
+    let row: Count = sql_query(sql).get_result(&mut conn).await.unwrap();
+    row.n
+}
+
+/// Creations waiting at the same moment share transactions (the rows a transaction inserts
+/// share its `xmin`), and every rule of a creation alone holds within one: of two identical
+/// creations for a device one is refused, every stored creation has its timer and its change,
+/// and its event carries the number the database gave that change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creations_share_transactions_and_keep_the_rules() {
+    const DEVICES: u32 = 60;
+    let db = TestDb::migrated().await;
+    let store = db.store().await;
+    let sink = fixtures::full_session().sink;
+    let tasks = DEVICES as usize * 2;
+    let barrier = Arc::new(tokio::sync::Barrier::new(tasks));
+    let mut handles = Vec::with_capacity(tasks);
+    for n in 0..DEVICES * 2 {
+        let (store, barrier, sink) = (store.clone(), barrier.clone(), sink.clone());
+        handles.push(tokio::spawn(async move {
+            let mut s = fixtures::session(fixtures::phone(5_000 + n / 2), "198.51.100.7");
+            s.sink = sink;
+            let mut new = fixtures::new_session(&s);
+            new.timers = vec![fixtures::timer(
+                &s,
+                qod_domain::TimerKind::Expire,
+                fixtures::at(1_000),
+            )];
+            barrier.wait().await;
+            (s.id, store.insert_session(new).await)
+        }));
+    }
+    let (mut stored, mut refused) = (Vec::new(), 0);
+    for handle in handles {
+        match handle.await.unwrap() {
+            (id, Ok(())) => stored.push(id),
+            (_, Err(StoreError::Conflict)) => refused += 1,
+            (_, Err(e)) => panic!("unexpected store error: {e}"),
+        }
+    }
+    assert_eq!((stored.len(), refused), (tasks / 2, tasks / 2));
+    for id in &stored {
+        assert_eq!(store.timers_of(*id).await.unwrap().len(), 1);
+        assert_eq!(store.status_changes(*id).await.unwrap().len(), 1);
+        assert_eq!(store.events_of(*id).await.unwrap().len(), 1);
+    }
+    let numbered = count(
+        &db,
+        "SELECT COUNT(*) AS n FROM notification_outbox o \
+         JOIN status_changes c ON c.id = o.event_id AND c.seq = o.seq AND c.session_id = o.session_id",
+    )
+    .await;
+    assert_eq!(numbered, i64::from(DEVICES));
+    let sessions = count(&db, "SELECT COUNT(*) AS n FROM sessions").await;
+    let transactions = count(&db, "SELECT COUNT(DISTINCT xmin::text) AS n FROM sessions").await;
+    assert_eq!(sessions, i64::from(DEVICES));
+    assert!(
+        transactions < sessions,
+        "{sessions} sessions in {transactions} transactions: none shared"
+    );
 }

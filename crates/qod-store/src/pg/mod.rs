@@ -17,8 +17,9 @@ use qod_domain::{
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use self::batch::Batcher;
+use self::pool::Pool;
 pub use self::pool::PoolSettings;
-use self::pool::{Pool, settle};
 use crate::claims::sql_limit;
 use crate::contract::Inspect;
 use crate::error::Error;
@@ -36,7 +37,12 @@ macro_rules! with_conn {
                 let $conn: &mut AsyncPgConnection = &mut object;
                 tokio::time::timeout($store.settings.operation_timeout, $body).await
             };
-            match settle(object, outcome, attempt, $store.settings.operation_timeout) {
+            match $crate::pg::pool::settle(
+                object,
+                outcome,
+                attempt,
+                $store.settings.operation_timeout,
+            ) {
                 Some(result) => break result,
                 None => attempt += 1,
             }
@@ -44,21 +50,37 @@ macro_rules! with_conn {
     }};
 }
 
+mod batch;
+
+/// The pool and its settings: what every operation needs to get a connection.
+#[derive(Clone)]
+pub(crate) struct Db {
+    pool: Pool,
+    settings: PoolSettings,
+}
+
+impl Db {
+    async fn connection(&self) -> Result<pool::Object, StoreError> {
+        Ok(self.pool.get().await.map_err(Error::from)?)
+    }
+}
+
 /// Sessions in a PostgreSQL (or compatible) database, shared by any number of instances.
 ///
 /// Every operation is one transaction on a pooled connection. Creations lock the device's
 /// row in `device_locks` first, so the conflict check and the insert are atomic across
-/// instances; due timers are claimed with `FOR UPDATE SKIP LOCKED` and a lease.
+/// instances, and creations waiting at the same moment share one transaction (see `batch`);
+/// due timers are claimed with `FOR UPDATE SKIP LOCKED` and a lease.
 pub struct PgStore {
-    pool: Pool,
-    settings: PoolSettings,
+    db: Db,
+    creates: Batcher,
 }
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore")
-            .field("settings", &self.settings)
-            .field("pool", &self.pool.status())
+            .field("settings", &self.db.settings)
+            .field("pool", &self.db.pool.status())
             .finish()
     }
 }
@@ -70,8 +92,8 @@ impl PgStore {
     /// migrates. Must run inside the tokio runtime that will use the store.
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
         let pool = pool::build(url, &settings)?;
-        let store = Self { pool, settings };
-        let mut conn = store.pool.get().await?;
+        let db = Db { pool, settings };
+        let mut conn = db.pool.get().await?;
         let applied = pool::applied_migrations(&mut conn).await?;
         crate::migrations::SchemaState::of::<diesel::pg::Pg>(
             &crate::migrations::POSTGRES,
@@ -79,7 +101,8 @@ impl PgStore {
         )?
         .require_current()?;
         drop(conn);
-        Ok(store)
+        let creates = Batcher::start(&db);
+        Ok(Self { db, creates })
     }
 
     /// Applies the migrations the database at `url` lacks, and returns their versions. Refuses
@@ -90,35 +113,31 @@ impl PgStore {
 
     /// How many sessions are stored.
     pub async fn count_sessions(&self) -> Result<u64, StoreError> {
-        with_conn!(self, |c| reads::count_sessions(c))
+        with_conn!(self.db, |c| reads::count_sessions(c))
     }
 
     /// Closes the pool: idle connections are closed, and later calls fail as unavailable.
     pub fn close(&self) {
-        self.pool.close();
-    }
-
-    async fn connection(&self) -> Result<pool::Object, StoreError> {
-        Ok(self.pool.get().await.map_err(Error::from)?)
+        self.db.pool.close();
     }
 }
 
 #[async_trait]
 impl SessionStore for PgStore {
     async fn insert_session(&self, new: NewSession) -> Result<(), StoreError> {
-        with_conn!(self, |c| ops::insert(c, &new))
+        self.creates.insert(new).await
     }
 
     async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
-        with_conn!(self, |c| reads::session(c, id))
+        with_conn!(self.db, |c| reads::session(c, id))
     }
 
     async fn sessions_of_device(&self, device_key: &str) -> Result<Vec<Session>, StoreError> {
-        with_conn!(self, |c| reads::sessions_of_device(c, device_key))
+        with_conn!(self.db, |c| reads::sessions_of_device(c, device_key))
     }
 
     async fn update_session(&self, update: SessionUpdate) -> Result<bool, StoreError> {
-        with_conn!(self, |c| ops::update_session(c, &update))
+        with_conn!(self.db, |c| ops::update_session(c, &update))
     }
 
     async fn delete_session(
@@ -127,7 +146,7 @@ impl SessionStore for PgStore {
         expected_version: i64,
         change: Option<StatusChange>,
     ) -> Result<bool, StoreError> {
-        with_conn!(self, |c| ops::delete(
+        with_conn!(self.db, |c| ops::delete(
             c,
             id,
             expected_version,
@@ -146,11 +165,11 @@ impl SessionStore for PgStore {
         }
         let until = now.checked_add(lease).map_or(i64::MAX, to_ms);
         let (now, limit) = (to_ms(now), sql_limit(limit));
-        with_conn!(self, |c| ops::claim(c, now, until, limit))
+        with_conn!(self.db, |c| ops::claim(c, now, until, limit))
     }
 
     async fn next_due_time(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        with_conn!(self, |c| reads::next_due_time(c))
+        with_conn!(self.db, |c| reads::next_due_time(c))
     }
 
     async fn reschedule_timer(
@@ -158,11 +177,11 @@ impl SessionStore for PgStore {
         timer: Timer,
         due_at: Option<OffsetDateTime>,
     ) -> Result<(), StoreError> {
-        with_conn!(self, |c| ops::reschedule(c, &timer, due_at))
+        with_conn!(self.db, |c| ops::reschedule(c, &timer, due_at))
     }
 
     async fn status_changes(&self, session_id: Uuid) -> Result<Vec<StatusChange>, StoreError> {
-        with_conn!(self, |c| reads::status_changes(c, session_id))
+        with_conn!(self.db, |c| reads::status_changes(c, session_id))
     }
 
     async fn count_active_sessions(
@@ -170,14 +189,14 @@ impl SessionStore for PgStore {
         client_id: &str,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        with_conn!(self, |c| quota::count_active_sessions(c, client_id, now))
+        with_conn!(self.db, |c| quota::count_active_sessions(c, client_id, now))
     }
 }
 
 #[async_trait]
 impl Inspect for PgStore {
     async fn timers_of(&self, session_id: Uuid) -> Result<Vec<Timer>, StoreError> {
-        with_conn!(self, |c| reads::timers_of(c, session_id))
+        with_conn!(self.db, |c| reads::timers_of(c, session_id))
     }
 }
 
@@ -187,26 +206,26 @@ impl OutboxStore for PgStore {
         if claim.limit == 0 {
             return Ok(Vec::new());
         }
-        with_conn!(self, |c| outbox::claim(c, claim))
+        with_conn!(self.db, |c| outbox::claim(c, claim))
     }
 
     async fn record_attempt(&self, attempt: &DeliveryAttempt) -> Result<bool, StoreError> {
-        with_conn!(self, |c| outbox::record(c, attempt))
+        with_conn!(self.db, |c| outbox::record(c, attempt))
     }
 
     async fn next_event_time(
         &self,
         skip_origins: &[String],
     ) -> Result<Option<OffsetDateTime>, StoreError> {
-        with_conn!(self, |c| outbox::next_event_time(c, skip_origins))
+        with_conn!(self.db, |c| outbox::next_event_time(c, skip_origins))
     }
 
     async fn events_of(&self, session_id: Uuid) -> Result<Vec<OutboxEvent>, StoreError> {
-        with_conn!(self, |c| outbox::events_of(c, session_id))
+        with_conn!(self.db, |c| outbox::events_of(c, session_id))
     }
 
     async fn delivery_counts(&self) -> Result<DeliveryCounts, StoreError> {
-        with_conn!(self, |c| outbox::counts(c))
+        with_conn!(self.db, |c| outbox::counts(c))
     }
 
     async fn purge_finished(
@@ -215,6 +234,6 @@ impl OutboxStore for PgStore {
         limit: usize,
     ) -> Result<u64, StoreError> {
         let (before, limit) = (to_ms(before), sql_limit(limit));
-        with_conn!(self, |c| outbox::purge(c, before, limit))
+        with_conn!(self.db, |c| outbox::purge(c, before, limit))
     }
 }

@@ -1,5 +1,7 @@
 //! The write operations, each one transaction (or one statement) on its own connection.
 
+use std::collections::HashSet;
+
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
@@ -207,21 +209,22 @@ async fn write_rows(
 }
 
 /// Inserts or moves one timer per kind; a moved timer loses its claim.
-async fn upsert_timers(mut conn: &AsyncPgConnection, timers: &[Timer]) -> Result<(), Error> {
+pub(crate) async fn upsert_timers(
+    mut conn: &AsyncPgConnection,
+    timers: &[Timer],
+) -> Result<(), Error> {
     if timers.is_empty() {
         return Ok(());
     }
     // One statement may not upsert a row twice: the last timer of a kind wins, as it would
-    // one by one. The statement has one form per number of kinds, so it stays prepared.
-    let mut rows: Vec<TimerRow> = Vec::with_capacity(timers.len());
-    for timer in timers.iter().rev() {
-        if !rows
-            .iter()
-            .any(|r| r.session_id == timer.session_id.to_string() && r.kind == timer.kind.as_str())
-        {
-            rows.push(TimerRow::from_timer(timer));
-        }
-    }
+    // one by one. The statement has one form per number of rows, so it stays prepared.
+    let mut seen = HashSet::with_capacity(timers.len());
+    let rows: Vec<TimerRow> = timers
+        .iter()
+        .rev()
+        .filter(|t| seen.insert((t.session_id, t.kind.as_str())))
+        .map(TimerRow::from_timer)
+        .collect();
     diesel::insert_into(session_timers::table)
         .values(&rows)
         .on_conflict((session_timers::session_id, session_timers::kind))

@@ -1,0 +1,283 @@
+//! Group commit of creations on PostgreSQL.
+//!
+//! A creation alone costs eight statements, and PostgreSQL's fixed cost per statement is what
+//! limits creations on a small machine. Creations waiting at the same moment are therefore
+//! written together: one transaction, one statement per table for all of them. The rules are
+//! those of a creation alone: the devices' rows in `device_locks` are locked first (in key
+//! order, so that two batches never wait for each other in a cycle), the devices' stored
+//! sessions are read under those locks, and each creation is checked against them and against
+//! the creations accepted before it in the batch. A creation waits for nothing that is not
+//! already queued: alone, it is a batch of one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::{try_join_all, try_join3};
+use qod_domain::StoreError;
+use qod_domain::ports::NewSession;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::Db;
+use super::cached::CachedExt;
+use super::ops::{self, upsert_timers};
+use crate::error::Error;
+use crate::outbox::OutboxRow;
+use crate::rows::{NewChangeRow, SessionRow};
+use crate::schema::{device_locks, notification_outbox, sessions, status_changes};
+
+/// Creations one transaction carries at most.
+const MAX_BATCH: usize = 32;
+/// Transactions of creations in flight at once, each on a connection of the pool.
+const WORKERS: usize = 4;
+/// Creations queued before new ones wait for room.
+const QUEUE: usize = 1024;
+
+/// A creation waiting for its batch.
+struct Job {
+    new: NewSession,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The entrance to the batch writers; dropping it stops them once the queue is empty.
+#[derive(Debug, Clone)]
+pub(crate) struct Batcher {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("session", &self.new.session.id)
+            .finish()
+    }
+}
+
+impl Batcher {
+    /// Starts the writers on the current tokio runtime.
+    pub(crate) fn start(db: &Db) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..WORKERS {
+            tokio::spawn(work(db.clone(), queue.clone()));
+        }
+        Self { jobs }
+    }
+
+    /// Stores `new` in the next batch; the answer is that of [`ops::insert`].
+    pub(crate) async fn insert(&self, new: NewSession) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Unavailable("the store is shutting down".into());
+        self.jobs
+            .send(Job { new, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// One writer: takes what is queued (up to [`MAX_BATCH`]), writes it, answers, and again.
+async fn work(db: Db, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let batch = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        write(&db, batch).await;
+    }
+}
+
+/// Writes a batch and answers each creation. When the batch fails for another reason than an
+/// unreachable database, one creation may be the cause: each is then written alone, so that
+/// the others are not refused with it.
+async fn write(db: &Db, batch: Vec<Job>) {
+    let news: Vec<&NewSession> = batch.iter().map(|job| &job.new).collect();
+    match insert_together(db, &news).await {
+        Ok(accepted) => {
+            for (job, accepted) in batch.into_iter().zip(accepted) {
+                let answer = if accepted {
+                    Ok(())
+                } else {
+                    Err(StoreError::Conflict)
+                };
+                // A caller that went away no longer waits for its answer.
+                let _ = job.reply.send(answer);
+            }
+        }
+        Err(e) if batch.len() == 1 || matches!(e, StoreError::Unavailable(_)) => {
+            for job in batch {
+                let _ = job.reply.send(Err(e.clone()));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, creations = batch.len(),
+                "a batch of creations failed; writing each alone");
+            for job in batch {
+                let answer = insert_alone(db, &job.new).await;
+                let _ = job.reply.send(answer);
+            }
+        }
+    }
+}
+
+async fn insert_together(db: &Db, news: &[&NewSession]) -> Result<Vec<bool>, StoreError> {
+    with_conn!(db, |c| insert_batch(c, news))
+}
+
+async fn insert_alone(db: &Db, new: &NewSession) -> Result<(), StoreError> {
+    with_conn!(db, |c| ops::insert(c, new))
+}
+
+/// Stores the creations of `news` that no stored or earlier accepted session blocks, in one
+/// transaction; returns which were accepted.
+async fn insert_batch(
+    conn: &mut AsyncPgConnection,
+    news: &[&NewSession],
+) -> Result<Vec<bool>, Error> {
+    let mut keys: Vec<String> = news.iter().map(|n| n.session.device_key()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    conn.transaction(async |tx| {
+        let locks: Vec<_> = keys
+            .iter()
+            .map(|key| device_locks::device_key.eq(key))
+            .collect();
+        diesel::insert_into(device_locks::table)
+            .values(&locks)
+            .on_conflict(device_locks::device_key)
+            .do_update()
+            .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
+            .cached()
+            .execute(tx)
+            .await?;
+        // One read per device, pipelined, with the statement a creation alone uses: a read of
+        // all the keys at once (`= ANY($1)`) gets a generic plan that PostgreSQL may keep as a
+        // sequential scan, planned while the table was small.
+        let shared: &AsyncPgConnection = tx;
+        let reads = keys.iter().map(|key| async move {
+            sessions::table
+                .filter(sessions::device_key.eq(key))
+                .select(SessionRow::as_select())
+                .load::<SessionRow>(&mut { shared })
+                .await
+        });
+        let stored = try_join_all(reads).await?.into_iter().flatten();
+        let accepted = decide(stored, news)?;
+        write_accepted(tx, news, &accepted).await?;
+        Ok(accepted)
+    })
+    .await
+}
+
+/// Which creations to accept, in their order: each against the stored sessions of its device
+/// and the creations accepted before it.
+fn decide(
+    stored: impl IntoIterator<Item = SessionRow>,
+    news: &[&NewSession],
+) -> Result<Vec<bool>, Error> {
+    let mut by_device: HashMap<String, Vec<qod_domain::Session>> = HashMap::new();
+    for row in stored {
+        let session = row.into_session()?;
+        by_device
+            .entry(session.device_key())
+            .or_default()
+            .push(session);
+    }
+    Ok(news
+        .iter()
+        .map(|new| {
+            let held = by_device.entry(new.session.device_key()).or_default();
+            let free = !held
+                .iter()
+                .any(|existing| new.conflict_rule.blocks(existing, &new.session));
+            if free {
+                held.push(new.session.clone());
+            }
+            free
+        })
+        .collect())
+}
+
+/// Inserts the accepted creations' sessions, timers and changes (pipelined, in that order),
+/// then the events of those with a sink. A new session has no events yet, so none is gone.
+async fn write_accepted(
+    tx: &mut AsyncPgConnection,
+    news: &[&NewSession],
+    accepted: &[bool],
+) -> Result<(), Error> {
+    let chosen: Vec<&NewSession> = news
+        .iter()
+        .zip(accepted)
+        .filter_map(|(new, ok)| ok.then_some(*new))
+        .collect();
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let rows = chosen
+        .iter()
+        .map(|new| SessionRow::from_session(&new.session))
+        .collect::<Result<Vec<_>, _>>()?;
+    let timers: Vec<_> = chosen.iter().flat_map(|new| new.timers.clone()).collect();
+    let changes: Vec<NewChangeRow> = chosen
+        .iter()
+        .filter_map(|new| new.change.as_ref().map(NewChangeRow::from_change))
+        .collect();
+    let shared: &AsyncPgConnection = tx;
+    let insert_sessions = async {
+        diesel::insert_into(sessions::table)
+            .values(&rows)
+            .cached()
+            .execute(&mut { shared })
+            .await
+            .map_err(Error::from)
+    };
+    let insert_changes = async {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::insert_into(status_changes::table)
+            .values(&changes)
+            .returning((status_changes::id, status_changes::seq))
+            .cached()
+            .get_results::<(String, i64)>(&mut { shared })
+            .await
+            .map_err(Error::from)
+    };
+    let (_, (), numbered) = try_join3(
+        insert_sessions,
+        upsert_timers(shared, &timers),
+        insert_changes,
+    )
+    .await?;
+    let seqs: HashMap<String, i64> = numbered.into_iter().collect();
+    let mut events = Vec::new();
+    for new in &chosen {
+        if let (Some(change), Some(sink)) = (&new.change, &new.session.sink) {
+            let seq = seqs
+                .get(&change.id.to_string())
+                .copied()
+                .ok_or_else(|| Error::Corrupt("a status change was not numbered".into()))?;
+            events.push(OutboxRow::queued(change, seq, sink, false)?);
+        }
+    }
+    if !events.is_empty() {
+        diesel::insert_into(notification_outbox::table)
+            .values(&events)
+            .cached()
+            .execute(tx)
+            .await?;
+    }
+    Ok(())
+}
