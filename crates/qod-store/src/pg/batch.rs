@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{try_join_all, try_join3};
 use qod_domain::StoreError;
@@ -22,11 +21,11 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::Db;
 use super::cached::CachedExt;
-use super::ops::{self, upsert_timers};
+use super::ops::{self, lock_devices, upsert_timers};
 use crate::error::Error;
 use crate::outbox::OutboxRow;
 use crate::rows::{NewChangeRow, SessionRow};
-use crate::schema::{device_locks, notification_outbox, sessions, status_changes};
+use crate::schema::{notification_outbox, sessions, status_changes};
 
 /// Creations one transaction carries at most.
 const MAX_BATCH: usize = 32;
@@ -150,18 +149,7 @@ async fn insert_batch(
     keys.sort_unstable();
     keys.dedup();
     conn.transaction(async |tx| {
-        let locks: Vec<_> = keys
-            .iter()
-            .map(|key| device_locks::device_key.eq(key))
-            .collect();
-        diesel::insert_into(device_locks::table)
-            .values(&locks)
-            .on_conflict(device_locks::device_key)
-            .do_update()
-            .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
-            .cached()
-            .execute(tx)
-            .await?;
+        lock_devices(tx, &keys).await?;
         // One read per device, pipelined, with the statement a creation alone uses: a read of
         // all the keys at once (`= ANY($1)`) gets a generic plan that PostgreSQL may keep as a
         // sequential scan, planned while the table was small.

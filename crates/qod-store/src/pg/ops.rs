@@ -30,14 +30,7 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Re
     let key = new.session.device_key();
     let row = SessionRow::from_session(&new.session)?;
     conn.transaction(async |tx| {
-        diesel::insert_into(device_locks::table)
-            .values(device_locks::device_key.eq(&key))
-            .on_conflict(device_locks::device_key)
-            .do_update()
-            .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
-            .cached()
-            .execute(tx)
-            .await?;
+        lock_devices(tx, std::slice::from_ref(&key)).await?;
         let stored = sessions::table
             .filter(sessions::device_key.eq(&key))
             .select(SessionRow::as_select())
@@ -56,6 +49,28 @@ pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Re
         queue_event(tx, new.change.as_ref(), seq, new.session.sink.as_ref()).await
     })
     .await
+}
+
+/// Locks the rows of `keys` in `device_locks` until the transaction ends, creating those that
+/// are missing, in the order given (callers with several keys sort them, so that two
+/// transactions never wait for each other in a cycle).
+pub(crate) async fn lock_devices(
+    conn: &mut AsyncPgConnection,
+    keys: &[String],
+) -> Result<(), Error> {
+    let rows: Vec<_> = keys
+        .iter()
+        .map(|key| device_locks::device_key.eq(key))
+        .collect();
+    diesel::insert_into(device_locks::table)
+        .values(&rows)
+        .on_conflict(device_locks::device_key)
+        .do_update()
+        .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
+        .cached()
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Writes `update` over the version it was derived from; `Ok(false)` when that is not stored.
