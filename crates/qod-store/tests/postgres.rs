@@ -259,3 +259,47 @@ async fn concurrent_creations_share_transactions_and_keep_the_rules() {
         "{sessions} sessions in {transactions} transactions: none shared"
     );
 }
+
+/// Creations that fail as they are written (here: ids already stored, for other devices) do
+/// not take the creations batched with them down: those are written again one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_creations_do_not_fail_the_others_of_their_batch() {
+    const GOOD: u32 = 40;
+    const BAD: u32 = 8;
+    let db = TestDb::migrated().await;
+    let store = db.store().await;
+    let mut taken = Vec::new();
+    for n in 0..BAD {
+        let s = fixtures::session(fixtures::phone(7_000 + n), "198.51.100.7");
+        store
+            .insert_session(fixtures::new_session(&s))
+            .await
+            .unwrap();
+        taken.push(s.id);
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new((GOOD + BAD) as usize));
+    let mut handles = Vec::new();
+    for n in 0..GOOD + BAD {
+        let (store, barrier) = (store.clone(), barrier.clone());
+        let mut s = fixtures::session(fixtures::phone(7_100 + n), "198.51.100.7");
+        let bad = n % 6 == 0 && n / 6 < BAD;
+        if bad {
+            s.id = taken[(n / 6) as usize];
+        }
+        handles.push(tokio::spawn(async move {
+            barrier.wait().await;
+            (bad, store.insert_session(fixtures::new_session(&s)).await)
+        }));
+    }
+    for handle in handles {
+        match handle.await.unwrap() {
+            (true, answer) => assert!(
+                matches!(answer, Err(ref e) if *e != StoreError::Conflict),
+                "a taken id: {answer:?}"
+            ),
+            (false, answer) => assert_eq!(answer, Ok(())),
+        }
+    }
+    let sessions = count(&db, "SELECT COUNT(*) AS n FROM sessions").await;
+    assert_eq!(sessions, i64::from(GOOD + BAD));
+}

@@ -1,13 +1,12 @@
-//! Group commit of creations on PostgreSQL.
+//! Creations on PostgreSQL, group-committed.
 //!
-//! A creation alone costs eight statements, and PostgreSQL's fixed cost per statement is what
-//! limits creations on a small machine. Creations waiting at the same moment are therefore
-//! written together: one transaction, one statement per table for all of them. The rules are
-//! those of a creation alone: the devices' rows in `device_locks` are locked first (in key
-//! order, so that two batches never wait for each other in a cycle), the devices' stored
-//! sessions are read under those locks, and each creation is checked against them and against
-//! the creations accepted before it in the batch. A creation waits for nothing that is not
-//! already queued: alone, it is a batch of one.
+//! Written one by one, a creation costs eight statements, and PostgreSQL's fixed cost per
+//! statement is what limits creations on a small machine. Creations waiting at the same moment
+//! are therefore written together: one transaction, one statement per table for all of them.
+//! The devices' rows in `device_locks` are locked first (in key order, so that two batches never
+//! wait for each other in a cycle), the devices' stored sessions are read under those locks, and
+//! each creation is checked against them and against the creations accepted before it in the
+//! batch. A creation waits for nothing that is not already queued: alone, it is a batch of one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +20,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::Db;
 use super::cached::CachedExt;
-use super::ops::{self, lock_devices, upsert_timers};
+use super::ops::{lock_devices, upsert_timers};
 use crate::error::Error;
 use crate::outbox::OutboxRow;
 use crate::rows::{NewChangeRow, SessionRow};
@@ -65,7 +64,8 @@ impl Batcher {
         Self { jobs }
     }
 
-    /// Stores `new` in the next batch; the answer is that of [`ops::insert`].
+    /// Stores `new` in the next batch: `Ok`, or [`StoreError::Conflict`] when a stored session
+    /// (or one accepted before it in the batch) blocks it.
     pub(crate) async fn insert(&self, new: NewSession) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Unavailable("the store is shutting down".into());
@@ -135,8 +135,14 @@ async fn insert_together(db: &Db, news: &[&NewSession]) -> Result<Vec<bool>, Sto
     with_conn!(db, |c| insert_batch(c, news))
 }
 
+/// A batch of one.
 async fn insert_alone(db: &Db, new: &NewSession) -> Result<(), StoreError> {
-    with_conn!(db, |c| ops::insert(c, new))
+    let accepted = with_conn!(db, |c| insert_batch(c, &[new]))?;
+    if matches!(accepted.as_slice(), [true]) {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
 }
 
 /// Stores the creations of `news` that no stored or earlier accepted session blocks, in one

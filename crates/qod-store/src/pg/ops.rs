@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use futures_util::future::try_join3;
-use qod_domain::ports::{NewSession, SessionUpdate};
+use futures_util::future::try_join;
+use qod_domain::ports::SessionUpdate;
 use qod_domain::{Sink, StatusChange, Timer, TimerKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -16,44 +16,14 @@ use super::cached::CachedExt;
 use super::outbox;
 use crate::claims::{CLAIM_POSTGRES, into_timers};
 use crate::error::Error;
-use crate::rows::{NewChangeRow, SessionRow, TimerRow, ensure_no_conflict, opt_from_json, to_ms};
+use crate::rows::{NewChangeRow, SessionRow, TimerRow, opt_from_json, to_ms};
 use crate::schema::{device_locks, session_timers, sessions, status_changes};
 
-/// Stores `new` unless a stored session of its device blocks it.
-///
-/// The device's row in `device_locks` is upserted first: that locks it until the transaction
-/// ends, so creations for one device run one after the other on every instance, and each sees
-/// the sessions the previous one committed (every statement of a READ COMMITTED transaction
-/// reads what was committed before it started). The lock and the read are sent one after the
-/// other; the writes that follow are pipelined (see [`write_rows`]).
-pub(crate) async fn insert(conn: &mut AsyncPgConnection, new: &NewSession) -> Result<(), Error> {
-    let key = new.session.device_key();
-    let row = SessionRow::from_session(&new.session)?;
-    conn.transaction(async |tx| {
-        lock_devices(tx, std::slice::from_ref(&key)).await?;
-        let stored = sessions::table
-            .filter(sessions::device_key.eq(&key))
-            .select(SessionRow::as_select())
-            .load(tx)
-            .await?;
-        ensure_no_conflict(stored, new)?;
-        let shared: &AsyncPgConnection = tx;
-        let session = async {
-            diesel::insert_into(sessions::table)
-                .values(&row)
-                .execute(&mut { shared })
-                .await
-                .map_err(Error::from)
-        };
-        let seq = write_rows(shared, session, &new.timers, new.change.as_ref()).await?;
-        queue_event(tx, new.change.as_ref(), seq, new.session.sink.as_ref()).await
-    })
-    .await
-}
-
 /// Locks the rows of `keys` in `device_locks` until the transaction ends, creating those that
-/// are missing, in the order given (callers with several keys sort them, so that two
-/// transactions never wait for each other in a cycle).
+/// are missing, in the order given (callers sort the keys, so that two transactions never wait
+/// for each other in a cycle). Creations for one device then run one after the other on every
+/// instance, and each sees the sessions the previous one committed: every statement of a READ
+/// COMMITTED transaction reads what was committed before it started.
 pub(crate) async fn lock_devices(
     conn: &mut AsyncPgConnection,
     keys: &[String],
@@ -95,13 +65,7 @@ pub(crate) async fn update_session(
             return Ok(false);
         }
         clear_timers(tx, &id, &update.clear_timers).await?;
-        let seq = write_rows(
-            tx,
-            std::future::ready(Ok(0)),
-            &update.set_timers,
-            update.change.as_ref(),
-        )
-        .await?;
+        let seq = write_rows(tx, &update.set_timers, update.change.as_ref()).await?;
         queue_event(
             tx,
             update.change.as_ref(),
@@ -205,21 +169,14 @@ async fn clear_timers(
     Ok(())
 }
 
-/// Runs `first`, then upserts `timers` and records `change`, pipelined: the three statements
-/// are sent without waiting for each other's answers, and PostgreSQL runs them in that order
-/// (the timers refer to a session that `first` may insert). Returns the change's number.
+/// Upserts `timers` and records `change`, pipelined: both statements are sent before either
+/// answer is read. Returns the change's number.
 async fn write_rows(
     conn: &AsyncPgConnection,
-    first: impl Future<Output = Result<usize, Error>>,
     timers: &[Timer],
     change: Option<&StatusChange>,
 ) -> Result<Option<i64>, Error> {
-    let (_, (), seq) = try_join3(
-        first,
-        upsert_timers(conn, timers),
-        insert_change(conn, change),
-    )
-    .await?;
+    let ((), seq) = try_join(upsert_timers(conn, timers), insert_change(conn, change)).await?;
     Ok(seq)
 }
 
