@@ -189,6 +189,83 @@ async fn a_closed_store_is_unavailable() {
     ));
 }
 
+/// Tasks on single-threaded runtimes (the HTTP workers) get connections from a pool of their
+/// thread, bounded by `thread_max_size`, whose connections do their I/O on that thread; tasks
+/// of the multi-threaded runtime share the other pool. Closing the store closes them all.
+#[test]
+fn worker_threads_have_pools_of_their_own_and_close_with_the_store() {
+    const BACKENDS: &str = "SELECT count(*) AS n FROM pg_stat_activity \
+        WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let shared = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = shared.block_on(TestDb::migrated());
+    let settings = qod_store::PoolSettings {
+        max_size: 1,
+        thread_max_size: 1,
+        ..quick_settings()
+    };
+    let store = Arc::new(
+        shared
+            .block_on(PgStore::connect(&db.url, settings))
+            .unwrap(),
+    );
+    let s = fixtures::session(fixtures::phone(1), "198.51.100.7");
+    shared
+        .block_on(store.insert_session(fixtures::new_session(&s)))
+        .unwrap();
+
+    let (read_tx, read_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, id, read_tx, mut release) =
+                (store.clone(), s.id, read_tx.clone(), release_rx.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let reads = (0..20).map(|_| store.session(id));
+                    read_tx
+                        .send(futures_util::future::join_all(reads).await)
+                        .unwrap();
+                    // The runtime keeps running (and its connections' I/O with it) until then.
+                    release.wait_for(|go| *go).await.unwrap();
+                });
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        let reads = read_rx.recv().unwrap();
+        assert!(reads.into_iter().all(|r| r.unwrap() == Some(s.clone())));
+    }
+    assert_eq!(
+        shared.block_on(count(&db, BACKENDS)),
+        3,
+        "one shared connection and one of each worker thread's own"
+    );
+
+    store.close();
+    let closed = shared.block_on(async {
+        for _ in 0..100 {
+            if count(&db, BACKENDS).await == 0 {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    });
+    release_tx.send(true).unwrap();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    assert!(closed, "closing the store closes every pool's connections");
+}
+
 /// A count read back with raw SQL.
 #[derive(diesel::QueryableByName)]
 struct Count {
