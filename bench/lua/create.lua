@@ -6,7 +6,6 @@ dofile("bench/lua/common.lua")
 local prefix = os.getenv("BENCH_PREFIX") or "10"
 local duration = os.getenv("BENCH_DURATION") or "86400"
 local n = 0
-lines = {}
 
 function request()
   n = n + 1
@@ -21,6 +20,6 @@ function response(status, headers, body)
   if status == 201 then
     local id = body:match('"sessionId":"([^"]+)"')
     local phone = body:match('"phoneNumber":"([^"]+)"')
-    if id and phone then lines[#lines + 1] = id .. " " .. phone end
+    if id and phone then keep_line(id .. " " .. phone) end
   end
 end

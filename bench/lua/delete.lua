@@ -10,11 +10,11 @@ function init(args)
 end
 
 function request()
-  if i > #list then
+  if i > list.count then
     wrk.thread:stop()
     return wrk.format("GET", "/health")
   end
-  local id = list[i].id
+  local id = list.id(i)
   i = i + nthreads
   return wrk.format("DELETE", base .. "/sessions/" .. id, plain_headers)
 end

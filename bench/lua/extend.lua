@@ -12,6 +12,6 @@ end
 
 function request()
   i = i + nthreads
-  if i > #list then i = tid + 1 end
-  return wrk.format("POST", base .. "/sessions/" .. list[i].id .. "/extend", json_headers, body)
+  if i > list.count then i = tid + 1 end
+  return wrk.format("POST", base .. "/sessions/" .. list.id(i) .. "/extend", json_headers, body)
 end

@@ -5,10 +5,10 @@ local list, i
 
 function init(args)
   list = load_ids()
-  i = (tid * 7919) % #list
+  i = (tid * 7919) % list.count
 end
 
 function request()
-  i = i % #list + 1
-  return wrk.format("GET", base .. "/sessions/" .. list[i].id, plain_headers)
+  i = i % list.count + 1
+  return wrk.format("GET", base .. "/sessions/" .. list.id(i), plain_headers)
 end

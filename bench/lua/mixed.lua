@@ -16,7 +16,6 @@ local n = 0
 local queue = {}   -- flows with reads left to send
 local flows = {}   -- id -> flow, until its reads are all answered
 local deletes = {} -- ids whose reads are all answered
-lines = {}
 
 local json = {}
 local plain = {}
@@ -50,13 +49,13 @@ end
 function response(status, headers, body)
   local c = headers["x-correlator"] or headers["X-Correlator"]
   if not c then
-    lines[#lines + 1] = "x " .. status
+    keep_line("x " .. status)
     return
   end
   local kind = c:sub(1, 1)
   if kind == "g" then
     local id = c:sub(3)
-    if status ~= 200 then lines[#lines + 1] = "g " .. status .. " " .. id end
+    if status ~= 200 then keep_line("g " .. status .. " " .. id) end
     local flow = flows[id]
     if flow then
       flow.pending = flow.pending - 1
@@ -72,11 +71,11 @@ function response(status, headers, body)
       local flow = { id = id, to_send = reads, pending = 0, keep = keep }
       flows[id] = flow
       queue[#queue + 1] = flow
-      lines[#lines + 1] = "C " .. id .. (keep and " k" or " d")
+      keep_line("C " .. id .. (keep and " k" or " d"))
     else
-      lines[#lines + 1] = "c " .. status
+      keep_line("c " .. status)
     end
   elseif kind == "d" then
-    lines[#lines + 1] = "D " .. c:sub(3) .. " " .. status
+    keep_line("D " .. c:sub(3) .. " " .. status)
   end
 end
