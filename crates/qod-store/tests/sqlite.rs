@@ -218,3 +218,29 @@ async fn urls_open_and_migrate_sqlite_files() {
         .unwrap();
     assert_eq!(store.session(s.id).await.unwrap(), Some(s));
 }
+
+/// A row of `PRAGMA compile_options`.
+#[derive(diesel::QueryableByName)]
+struct CompileOption {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    compile_options: String,
+}
+
+/// The bundled SQLite is built as `.cargo/config.toml` says: no mutex around each call on a
+/// connection, and no global mutex around each allocation.
+#[test]
+fn the_bundled_sqlite_is_built_without_per_call_mutexes() {
+    let mut conn = SqliteConnection::establish(":memory:").unwrap();
+    let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+        .load::<CompileOption>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.compile_options)
+        .collect();
+    for wanted in ["THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+        assert!(
+            options.iter().any(|o| o == wanted),
+            "{wanted} is not among {options:?}"
+        );
+    }
+}
