@@ -1,11 +1,10 @@
 //! [`PerThread`]: a value of its own for each thread that runs a single-threaded runtime.
 //!
 //! The HTTP workers each run a single-threaded tokio runtime. A PostgreSQL connection's driver
-//! task runs on the runtime that opened the connection, so a connection used from one worker
-//! only keeps a query, its answer and the waiting request on one thread: no wake-up of another
-//! thread, no hand-over between cores. Tasks of a multi-threaded runtime move between threads,
-//! so they share one value instead. A connection left from a runtime that has since been
-//! dropped on the same thread is seen as closed when handed out again, and replaced.
+//! task runs on the runtime that opened the connection, so a connection (and a batch writer)
+//! used from one worker only keeps a query, its answer and the waiting request on one thread:
+//! no wake-up of another thread, no hand-over between cores. Tasks of a multi-threaded runtime
+//! move between threads, so they share one value instead.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
