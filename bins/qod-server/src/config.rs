@@ -49,11 +49,8 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
-    /// Most PostgreSQL connections of this instance's shared pool (creations' batch writers,
-    /// timers, notifications).
+    /// Most PostgreSQL connections of this instance.
     pub pool_size: usize,
-    /// Most PostgreSQL connections of each HTTP worker thread's own pool (reads and updates).
-    pub worker_pool_size: usize,
     /// How long a request waits for a free connection before it gets 503.
     pub pool_wait_timeout_ms: u64,
     /// Longest sleep of the timer worker between looks at the database (timers set by other
@@ -68,7 +65,6 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             pool_size: 16,
-            worker_pool_size: 4,
             pool_wait_timeout_ms: 5000,
             scheduler_poll_ms: 1000,
             claim_lease_ms: 30_000,
@@ -259,13 +255,11 @@ impl Config {
             return bad("api.max_body_bytes must be at least 1024".into());
         }
         if self.database.pool_size == 0
-            || self.database.worker_pool_size == 0
             || self.database.scheduler_poll_ms == 0
             || self.database.claim_lease_ms < 100
         {
             return bad(
-                "database.pool_size, database.worker_pool_size and database.scheduler_poll_ms \
-                 must be positive, \
+                "database.pool_size and database.scheduler_poll_ms must be positive, \
                  database.claim_lease_ms at least 100"
                     .into(),
             );

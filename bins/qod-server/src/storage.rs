@@ -41,7 +41,6 @@ pub async fn open(config: &Config) -> Result<Arc<dyn Store>, ServerError> {
     tracing::info!(database = %url, "opening the database");
     let settings = PoolSettings {
         max_size: config.database.pool_size,
-        thread_max_size: config.database.worker_pool_size,
         wait_timeout: Duration::from_millis(config.database.pool_wait_timeout_ms),
         ..PoolSettings::default()
     };

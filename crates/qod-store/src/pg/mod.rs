@@ -3,12 +3,9 @@
 mod cached;
 mod ops;
 mod outbox;
-mod per_thread;
 mod pool;
 mod quota;
 mod reads;
-
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use diesel_async::AsyncPgConnection;
@@ -21,7 +18,6 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use self::batch::Batcher;
-use self::per_thread::PerThread;
 use self::pool::Pool;
 pub use self::pool::PoolSettings;
 use crate::claims::sql_limit;
@@ -56,33 +52,16 @@ macro_rules! with_conn {
 
 mod batch;
 
-/// The pools and their settings: what every operation needs to get a connection.
-///
-/// A task on a single-threaded runtime (an HTTP worker) uses its thread's own pool (see
-/// [`per_thread`]); tasks of the multi-threaded runtime (the creations' batch writers, timers,
-/// notifications) share `pool`.
+/// The pool and its settings: what every operation needs to get a connection.
 #[derive(Clone)]
 pub(crate) struct Db {
-    url: Arc<str>,
     pool: Pool,
-    per_thread: Arc<PerThread<Pool>>,
     settings: PoolSettings,
 }
 
 impl Db {
     async fn connection(&self) -> Result<pool::Object, StoreError> {
-        let pool = self
-            .per_thread
-            .get(|| pool::build_for_thread(&self.url, &self.settings).ok())
-            .unwrap_or_else(|| self.pool.clone());
-        Ok(pool.get().await.map_err(Error::from)?)
-    }
-
-    fn close(&self) {
-        self.pool.close();
-        for pool in self.per_thread.close() {
-            pool.close();
-        }
+        Ok(self.pool.get().await.map_err(Error::from)?)
     }
 }
 
@@ -113,12 +92,7 @@ impl PgStore {
     /// migrates. Must run inside the tokio runtime that will use the store.
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
         let pool = pool::build(url, &settings)?;
-        let db = Db {
-            url: url.into(),
-            pool,
-            per_thread: Arc::new(PerThread::new()),
-            settings,
-        };
+        let db = Db { pool, settings };
         let mut conn = db.pool.get().await?;
         let applied = pool::applied_migrations(&mut conn).await?;
         crate::migrations::SchemaState::of::<diesel::pg::Pg>(
@@ -144,7 +118,7 @@ impl PgStore {
 
     /// Closes the pool: idle connections are closed, and later calls fail as unavailable.
     pub fn close(&self) {
-        self.db.close();
+        self.db.pool.close();
     }
 }
 

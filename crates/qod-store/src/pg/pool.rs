@@ -31,12 +31,8 @@ const MAX_ATTEMPTS: u32 = 3;
 /// Bounds and timeouts of the PostgreSQL connection pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolSettings {
-    /// The most connections open at once in the shared pool, used by tasks of a multi-threaded
-    /// runtime (creations' batch writers, timers, notifications).
+    /// The most connections open at once.
     pub max_size: usize,
-    /// The most connections open at once in each pool of a thread that runs a single-threaded
-    /// runtime (an HTTP worker), whose connections run their I/O on that thread.
-    pub thread_max_size: usize,
     /// The longest an operation waits for a free connection.
     pub wait_timeout: Duration,
     /// The longest opening a connection may take.
@@ -52,7 +48,6 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_size: 16,
-            thread_max_size: 4,
             wait_timeout: Duration::from_secs(5),
             create_timeout: Duration::from_secs(5),
             recycle_timeout: Duration::from_secs(5),
@@ -68,20 +63,11 @@ impl Default for PoolSettings {
 /// administrator's termination) is seen as closed and replaced, not handed out; one that
 /// fails in use is dropped by [`settle`].
 pub(crate) fn build(url: &str, settings: &PoolSettings) -> Result<Pool, Error> {
-    build_sized(url, settings, settings.max_size)
-}
-
-/// A pool of `thread_max_size` connections on `url`, for one thread. Opens no connection yet.
-pub(crate) fn build_for_thread(url: &str, settings: &PoolSettings) -> Result<Pool, Error> {
-    build_sized(url, settings, settings.thread_max_size)
-}
-
-fn build_sized(url: &str, settings: &PoolSettings, max_size: usize) -> Result<Pool, Error> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     DeadPool::builder(manager)
-        .max_size(max_size.max(1))
+        .max_size(settings.max_size.max(1))
         .wait_timeout(Some(settings.wait_timeout))
         .create_timeout(Some(settings.create_timeout))
         .recycle_timeout(Some(settings.recycle_timeout))

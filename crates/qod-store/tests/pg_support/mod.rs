@@ -42,7 +42,6 @@ async fn admin() -> AsyncPgConnection {
 pub fn quick_settings() -> PoolSettings {
     PoolSettings {
         max_size: 4,
-        thread_max_size: 4,
         wait_timeout: Duration::from_secs(2),
         create_timeout: Duration::from_secs(2),
         recycle_timeout: Duration::from_secs(2),
