@@ -189,6 +189,89 @@ async fn a_closed_store_is_unavailable() {
     ));
 }
 
+/// A connection opened for a task on another runtime (an HTTP worker's) still does its I/O on
+/// the store's own runtime: it outlives that runtime, and serves the next operations.
+#[test]
+fn connections_live_on_the_stores_runtime_whoever_opens_them() {
+    let shared = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = shared.block_on(TestDb::migrated());
+    let settings = qod_store::PoolSettings {
+        max_size: 2,
+        ..quick_settings()
+    };
+    let store = Arc::new(
+        shared
+            .block_on(PgStore::connect(&db.url, settings))
+            .unwrap(),
+    );
+    let s = fixtures::session(fixtures::phone(1), "198.51.100.7");
+    shared
+        .block_on(store.insert_session(fixtures::new_session(&s)))
+        .unwrap();
+    let backends = || {
+        shared.block_on(async {
+            let mut conn = db.connection().await;
+            sql_query(
+                "SELECT pid, backend_start::TEXT AS started FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid",
+            )
+            .load::<Backend>(&mut conn)
+            .await
+            .unwrap()
+        })
+    };
+    assert_eq!(backends().len(), 1, "connecting opened one connection");
+
+    // Two reads at once from a single-threaded runtime on a thread of its own: the second
+    // opens the pool's second connection. Then that runtime ends.
+    let worker = {
+        let (store, id) = (store.clone(), s.id);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async { tokio::join!(store.session(id), store.session(id)) })
+        })
+    };
+    let (first, second) = worker.join().unwrap();
+    assert_eq!(
+        (first.unwrap(), second.unwrap()),
+        (Some(s.clone()), Some(s.clone()))
+    );
+    let opened = backends();
+    assert_eq!(
+        opened.len(),
+        2,
+        "the worker's reads opened a second connection"
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let reads = shared.block_on(async { tokio::join!(store.session(s.id), store.session(s.id)) });
+    assert_eq!(
+        (reads.0.unwrap(), reads.1.unwrap()),
+        (Some(s.clone()), Some(s))
+    );
+    assert_eq!(
+        backends(),
+        opened,
+        "both connections survived the worker's runtime and served the next reads"
+    );
+}
+
+/// A backend of the test database.
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
+struct Backend {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    started: String,
+}
+
 /// A count read back with raw SQL.
 #[derive(diesel::QueryableByName)]
 struct Count {

@@ -89,9 +89,11 @@ impl PgStore {
     /// Connects a pool to the database at `url` and checks that its schema is exactly this
     /// binary's: [`Error::SchemaNotMigrated`] when migrations are pending (run
     /// [`PgStore::migrate`]), [`Error::SchemaTooNew`] when a newer release migrated it. Never
-    /// migrates. Must run inside the tokio runtime that will use the store.
+    /// migrates. Must run inside the tokio runtime that will use the store: every connection
+    /// is opened, and does its I/O, on that runtime, whichever task uses it (in a server, the
+    /// multi-threaded runtime, not an HTTP worker's).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
-        let pool = pool::build(url, &settings)?;
+        let pool = pool::build(url, &settings, tokio::runtime::Handle::current())?;
         let db = Db { pool, settings };
         let mut conn = db.pool.get().await?;
         let applied = pool::applied_migrations(&mut conn).await?;

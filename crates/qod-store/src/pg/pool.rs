@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::sql_types::Text;
+use diesel::{ConnectionError, QueryableByName};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool as DeadPool;
 use diesel_async::pooled_connection::{
@@ -62,9 +62,28 @@ impl Default for PoolSettings {
 /// round trip and a parse per operation. A connection the server closed (a restart, an
 /// administrator's termination) is seen as closed and replaced, not handed out; one that
 /// fails in use is dropped by [`settle`].
-pub(crate) fn build(url: &str, settings: &PoolSettings) -> Result<Pool, Error> {
+///
+/// Every connection is opened on `runtime`, the runtime the store was connected on, so that
+/// its I/O task (which diesel-async spawns where the connection is opened) runs there, whoever
+/// asked for the connection. Opened from an HTTP worker's single-threaded runtime, that task
+/// ran on the worker: queries went out and answers came in on that thread, and in about one
+/// run in four of the get benchmark some of them waited 0.5 to 3 s (see performance.md).
+pub(crate) fn build(
+    url: &str,
+    settings: &PoolSettings,
+    runtime: tokio::runtime::Handle,
+) -> Result<Pool, Error> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        let opening = runtime.spawn(async move { AsyncPgConnection::establish(&url).await });
+        Box::pin(async move {
+            opening
+                .await
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?
+        })
+    });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     DeadPool::builder(manager)
         .max_size(settings.max_size.max(1))
