@@ -93,7 +93,9 @@ impl PgStore {
     /// is opened, and does its I/O, on that runtime, whichever task uses it (in a server, the
     /// multi-threaded runtime, not an HTTP worker's).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
-        let pool = pool::build(url, &settings, tokio::runtime::Handle::current())?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| Error::PoolBuild(format!("not inside a tokio runtime: {e}")))?;
+        let pool = pool::build(url, &settings, runtime)?;
         let db = Db { pool, settings };
         let mut conn = db.pool.get().await?;
         let applied = pool::applied_migrations(&mut conn).await?;
