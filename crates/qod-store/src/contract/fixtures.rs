@@ -16,9 +16,14 @@ use uuid::Uuid;
 /// The versions of every migration, oldest first, as [`crate::migrate`] reports them; both
 /// backends have the same.
 pub fn migration_versions() -> Vec<String> {
-    ["20250101000000", "20261122100000", "20261122110000"]
-        .map(str::to_owned)
-        .to_vec()
+    [
+        "20250101000000",
+        "20261122100000",
+        "20261122110000",
+        "20261122120000",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 /// 2030-01-01T00:00:00Z plus `ms` milliseconds: fixture times are millisecond-precise, as
