@@ -2,19 +2,23 @@
 -- thread stops when its sessions are used up, so the run may end before its duration.
 dofile("bench/lua/common.lua")
 
-local list, i
+local requests, count, i
 
 function init(args)
-  list = load_ids()
+  local list = load_ids()
+  count = list.count
+  requests = prebuild(count, function(n)
+    return wrk.format("DELETE", base .. "/sessions/" .. list.id(n), plain_headers)
+  end)
   i = tid + 1
 end
 
 function request()
-  if i > list.count then
+  if i > count then
     wrk.thread:stop()
     return wrk.format("GET", "/health")
   end
-  local id = list.id(i)
+  local request = requests[i]
   i = i + nthreads
-  return wrk.format("DELETE", base .. "/sessions/" .. id, plain_headers)
+  return request
 end

@@ -2,16 +2,20 @@
 -- disjoint sessions, so two extensions of one session rarely race.
 dofile("bench/lua/common.lua")
 
-local list, i
+local requests, count, i
 local body = '{"requestedAdditionalDuration":1}'
 
 function init(args)
-  list = load_ids()
+  local list = load_ids()
+  count = list.count
+  requests = prebuild(count, function(n)
+    return wrk.format("POST", base .. "/sessions/" .. list.id(n) .. "/extend", json_headers, body)
+  end)
   i = tid
 end
 
 function request()
   i = i + nthreads
-  if i > list.count then i = tid + 1 end
-  return wrk.format("POST", base .. "/sessions/" .. list.id(i) .. "/extend", json_headers, body)
+  if i > count then i = tid + 1 end
+  return requests[i]
 end
