@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Threads of the runtime behind the HTTP workers (database connections, timers,
+    /// notifications); 0 means one per two CPU cores, at least one.
+    pub runtime_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +44,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./qod-data"),
             database_url: None,
             workers: 0,
+            runtime_threads: 0,
         }
     }
 }

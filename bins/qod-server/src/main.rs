@@ -63,9 +63,20 @@ fn init_tracing() {
 
 fn serve(config: Config) -> Result<(), ServerError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(runtime_threads(config.server.runtime_threads))
         .enable_all()
         .build()?;
     runtime.block_on(run(config))
+}
+
+/// The runtime's threads: as configured, or one per two cores. The HTTP workers have threads
+/// of their own; each thread more here is one more to wake and switch to for every database
+/// answer, which on two cores cost more than it gave (see docs/performance.md).
+fn runtime_threads(configured: usize) -> usize {
+    if configured > 0 {
+        return configured;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2))
 }
 
 async fn run(config: Config) -> Result<(), ServerError> {

@@ -67,6 +67,12 @@ async fn concurrent_event_claims_take_each_event_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_each_get_their_own_answer() {
+    let (_dir, store) = fresh();
+    contract::concurrent_reads_each_get_their_own_answer(store.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_inserts_for_many_devices_share_commits() {
     let (_dir, store) = fresh();
     contract::concurrent_inserts_for_many_devices(store.clone()).await;

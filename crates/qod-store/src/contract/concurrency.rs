@@ -84,6 +84,56 @@ pub async fn concurrent_inserts_for_many_devices(store: Arc<dyn Inspect>) {
     assert_eq!(due.len(), TASKS as usize);
 }
 
+/// Many reads at once, which a store may answer together: each gets its own session, or none
+/// for an unknown id, a session asked for by several reads is given to each, and each device
+/// gets its own sessions, oldest first.
+pub async fn concurrent_reads_each_get_their_own_answer(store: Arc<dyn Inspect>) {
+    const DEVICES: u32 = 30;
+    let mut devices = Vec::new();
+    for n in 0..DEVICES {
+        let older = session(phone(3_000 + n), "198.51.100.7");
+        let mut newer = session(phone(3_000 + n), "198.51.100.8");
+        newer.created_at = at(1_000);
+        ok(store.insert_session(new_session(&newer)).await, "insert");
+        ok(store.insert_session(new_session(&older)).await, "insert");
+        devices.push((older, newer));
+    }
+    let reads = DEVICES as usize * 5 + 1;
+    let barrier = Arc::new(Barrier::new(reads));
+    let mut handles = Vec::with_capacity(reads);
+    let mut read = |wanted: Option<qod_domain::Session>, id: uuid::Uuid| {
+        let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+        handles.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let got = ok(store.session(id).await, "get");
+            assert_eq!(got, wanted, "the read of {id}");
+        }));
+    };
+    for (older, newer) in &devices {
+        read(Some(older.clone()), older.id);
+        read(Some(newer.clone()), newer.id);
+        read(Some(older.clone()), older.id);
+        read(None, uuid::Uuid::new_v4());
+    }
+    let mut of_device = |wanted: Vec<qod_domain::Session>, key: String| {
+        let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+        handles.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let got = ok(store.sessions_of_device(&key).await, "sessions of a device");
+            assert_eq!(got, wanted, "the sessions of {key}");
+        }));
+    };
+    for (older, newer) in &devices {
+        of_device(vec![older.clone(), newer.clone()], older.device_key());
+    }
+    of_device(Vec::new(), phone(9_999).to_string());
+    for handle in handles {
+        if let Err(e) = handle.await {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
 /// What was committed is there after the store is dropped and opened again on the same
 /// storage. `open` must return a store on the same storage each time it is called.
 pub async fn committed_writes_survive_reopening<F, Fut>(open: F)

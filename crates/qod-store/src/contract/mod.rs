@@ -28,7 +28,7 @@ pub use claims::{
 };
 pub use concurrency::{
     committed_writes_survive_reopening, concurrent_identical_inserts_admit_one,
-    concurrent_inserts_for_many_devices,
+    concurrent_inserts_for_many_devices, concurrent_reads_each_get_their_own_answer,
 };
 pub use outbox::{
     attempts_are_recorded, changes_of_sessions_with_a_sink_are_queued,

@@ -9,18 +9,17 @@
 //! batch. A creation waits for nothing that is not already queued: alone, it is a batch of one.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{try_join_all, try_join3};
 use qod_domain::StoreError;
 use qod_domain::ports::NewSession;
-use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::Db;
 use super::cached::CachedExt;
 use super::ops::{lock_devices, upsert_timers};
+use super::queue::{Entrance, Job};
 use crate::error::Error;
 use crate::outbox::OutboxRow;
 use crate::rows::{NewChangeRow, SessionRow};
@@ -30,102 +29,54 @@ use crate::schema::{notification_outbox, sessions, status_changes};
 const MAX_BATCH: usize = 32;
 /// Transactions of creations in flight at once, each on a connection of the pool.
 const WORKERS: usize = 4;
-/// Creations queued before new ones wait for room.
-const QUEUE: usize = 1024;
-
-/// A creation waiting for its batch.
-struct Job {
-    new: NewSession,
-    reply: oneshot::Sender<Result<(), StoreError>>,
-}
 
 /// The entrance to the batch writers; dropping it stops them once the queue is empty.
 #[derive(Debug, Clone)]
 pub(crate) struct Batcher {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job")
-            .field("session", &self.new.session.id)
-            .finish()
-    }
+    jobs: Entrance<NewSession, ()>,
 }
 
 impl Batcher {
     /// Starts the writers on the current tokio runtime.
     pub(crate) fn start(db: &Db) -> Self {
-        let (jobs, queue) = mpsc::channel(QUEUE);
-        let queue = Arc::new(Mutex::new(queue));
-        for _ in 0..WORKERS {
-            tokio::spawn(work(db.clone(), queue.clone()));
-        }
+        let db = db.clone();
+        let jobs = Entrance::start(WORKERS, MAX_BATCH, move |batch| write(db.clone(), batch));
         Self { jobs }
     }
 
     /// Stores `new` in the next batch: `Ok`, or [`StoreError::Conflict`] when a stored session
     /// (or one accepted before it in the batch) blocks it.
     pub(crate) async fn insert(&self, new: NewSession) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("the store is shutting down".into());
-        self.jobs
-            .send(Job { new, reply })
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-}
-
-/// One writer: takes what is queued (up to [`MAX_BATCH`]), writes it, answers, and again.
-async fn work(db: Db, queue: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    loop {
-        let batch = {
-            let mut queue = queue.lock().await;
-            let Some(first) = queue.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
-        write(&db, batch).await;
+        self.jobs.ask(new).await
     }
 }
 
 /// Writes a batch and answers each creation. When the batch fails for another reason than an
 /// unreachable database, one creation may be the cause: each is then written alone, so that
 /// the others are not refused with it.
-async fn write(db: &Db, batch: Vec<Job>) {
-    let news: Vec<&NewSession> = batch.iter().map(|job| &job.new).collect();
-    match insert_together(db, &news).await {
+async fn write(db: Db, batch: Vec<Job<NewSession, ()>>) {
+    let news: Vec<&NewSession> = batch.iter().map(|job| &job.item).collect();
+    match insert_together(&db, &news).await {
         Ok(accepted) => {
             for (job, accepted) in batch.into_iter().zip(accepted) {
-                let answer = if accepted {
+                job.answer(if accepted {
                     Ok(())
                 } else {
                     Err(StoreError::Conflict)
-                };
-                // A caller that went away no longer waits for its answer.
-                let _ = job.reply.send(answer);
+                });
             }
         }
         Err(e) if batch.len() == 1 || matches!(e, StoreError::Unavailable(_)) => {
             for job in batch {
-                let _ = job.reply.send(Err(e.clone()));
+                job.answer(Err(e.clone()));
             }
         }
         Err(e) => {
             tracing::warn!(error = %e, creations = batch.len(),
                 "a batch of creations failed; writing each alone");
             for job in batch {
-                let answer = insert_alone(db, &job.new).await;
-                let _ = job.reply.send(answer);
+                let answer = insert_alone(&db, &job.item).await;
+                job.answer(answer);
             }
         }
     }

@@ -4,11 +4,11 @@ mod cached;
 mod ops;
 mod outbox;
 mod pool;
+mod queue;
 mod quota;
 mod reads;
 
 use async_trait::async_trait;
-use diesel_async::AsyncPgConnection;
 use qod_domain::ports::{NewSession, SessionUpdate};
 use qod_domain::{
     DeliveryAttempt, DeliveryCounts, EventClaim, OutboxEvent, OutboxStore, Session, SessionStore,
@@ -18,6 +18,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use self::batch::Batcher;
+use self::lookups::Lookups;
 use self::pool::Pool;
 pub use self::pool::PoolSettings;
 use crate::claims::sql_limit;
@@ -34,7 +35,7 @@ macro_rules! with_conn {
         loop {
             let mut object = $store.connection().await?;
             let outcome = {
-                let $conn: &mut AsyncPgConnection = &mut object;
+                let $conn: &mut ::diesel_async::AsyncPgConnection = &mut object;
                 tokio::time::timeout($store.settings.operation_timeout, $body).await
             };
             match $crate::pg::pool::settle(
@@ -51,6 +52,7 @@ macro_rules! with_conn {
 }
 
 mod batch;
+mod lookups;
 
 /// The pool and its settings: what every operation needs to get a connection.
 #[derive(Clone)]
@@ -74,6 +76,7 @@ impl Db {
 pub struct PgStore {
     db: Db,
     creates: Batcher,
+    reads: Lookups,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -81,6 +84,7 @@ impl std::fmt::Debug for PgStore {
         f.debug_struct("PgStore")
             .field("settings", &self.db.settings)
             .field("pool", &self.db.pool.status())
+            .field("reads", &self.reads)
             .finish()
     }
 }
@@ -95,7 +99,7 @@ impl PgStore {
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| Error::PoolBuild(format!("not inside a tokio runtime: {e}")))?;
-        let pool = pool::build(url, &settings, runtime)?;
+        let pool = pool::build(url, &settings, runtime.clone(), pool::Plans::Default)?;
         let db = Db { pool, settings };
         let mut conn = db.pool.get().await?;
         let applied = pool::applied_migrations(&mut conn).await?;
@@ -106,7 +110,8 @@ impl PgStore {
         .require_current()?;
         drop(conn);
         let creates = Batcher::start(&db);
-        Ok(Self { db, creates })
+        let reads = Lookups::start(url, &settings, runtime)?;
+        Ok(Self { db, creates, reads })
     }
 
     /// Applies the migrations the database at `url` lacks, and returns their versions. Refuses
@@ -123,6 +128,7 @@ impl PgStore {
     /// Closes the pool: idle connections are closed, and later calls fail as unavailable.
     pub fn close(&self) {
         self.db.pool.close();
+        self.reads.close();
     }
 }
 
@@ -133,11 +139,11 @@ impl SessionStore for PgStore {
     }
 
     async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
-        with_conn!(self.db, |c| reads::session(c, id))
+        self.reads.session(id).await
     }
 
     async fn sessions_of_device(&self, device_key: &str) -> Result<Vec<Session>, StoreError> {
-        with_conn!(self.db, |c| reads::sessions_of_device(c, device_key))
+        self.reads.sessions_of_device(device_key).await
     }
 
     async fn update_session(&self, update: SessionUpdate) -> Result<bool, StoreError> {

@@ -56,6 +56,19 @@ impl Default for PoolSettings {
     }
 }
 
+/// How PostgreSQL plans the statements a pool's connections keep prepared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plans {
+    /// PostgreSQL's default: after a few uses it may keep a generic plan, made without the
+    /// values. Right for statements on one key, whose best plan does not depend on the value.
+    Default,
+    /// A plan made with the values on every execution (`plan_cache_mode =
+    /// force_custom_plan`), still without parsing the statement again. For statements on a
+    /// list of keys (`= ANY($1)`): their generic plan, made while a table was small, can be a
+    /// sequential scan that outlives the table's growth until the table is analyzed again.
+    Custom,
+}
+
 /// A pool on `url`. Opens no connection yet.
 ///
 /// An idle connection is reused without a query: a check query on every checkout was a
@@ -72,12 +85,13 @@ pub(crate) fn build(
     url: &str,
     settings: &PoolSettings,
     runtime: tokio::runtime::Handle,
+    plans: Plans,
 ) -> Result<Pool, Error> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
-        let opening = runtime.spawn(async move { AsyncPgConnection::establish(&url).await });
+        let opening = runtime.spawn(async move { establish(&url, plans).await });
         Box::pin(async move {
             opening
                 .await
@@ -93,6 +107,18 @@ pub(crate) fn build(
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| Error::PoolBuild(e.to_string()))
+}
+
+/// Opens a connection and sets it up for `plans`.
+async fn establish(url: &str, plans: Plans) -> Result<AsyncPgConnection, ConnectionError> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    if plans == Plans::Custom {
+        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    }
+    Ok(conn)
 }
 
 /// What an attempt of an operation comes to: `None` to run it again (it lost to a concurrent
@@ -169,4 +195,45 @@ pub(crate) async fn migrate(url: &str) -> Result<Vec<String>, Error> {
         tracing::info!(migrations = ?ran, "PostgreSQL schema migrated");
     }
     Ok(ran)
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+
+    use super::{Plans, PoolSettings, build};
+
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        plan_cache_mode: String,
+    }
+
+    /// The server's `plan_cache_mode` on a connection of a pool built for `plans`, on the
+    /// local PostgreSQL server (`QOD_TEST_PG_URL`, as for the storage tests).
+    async fn plan_cache_mode(plans: Plans) -> String {
+        let url = std::env::var("QOD_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let pool = build(
+            &url,
+            &PoolSettings::default(),
+            tokio::runtime::Handle::current(),
+            plans,
+        )
+        .unwrap();
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query("SHOW plan_cache_mode")
+            .get_result::<Setting>(&mut *conn)
+            .await
+            .unwrap()
+            .plan_cache_mode
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_pool_for_custom_plans_plans_every_execution_and_the_default_pool_does_not() {
+        assert_eq!(plan_cache_mode(Plans::Custom).await, "force_custom_plan");
+        assert_eq!(plan_cache_mode(Plans::Default).await, "auto");
+    }
 }

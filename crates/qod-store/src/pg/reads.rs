@@ -7,40 +7,43 @@ use qod_domain::{Session, StatusChange, Timer};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::cached::CachedExt;
 use crate::claims::{NEXT_DUE_PAGE, earliest_claimable};
 use crate::error::Error;
 use crate::rows::{ChangeRow, SessionRow, TimerRow, from_ms};
 use crate::schema::{session_timers, sessions, status_changes};
 
-/// The session with this id.
-pub(crate) async fn session(
+/// The stored sessions among `ids`, in no order; one statement. For connections that plan each
+/// execution with its values (see `lookups`).
+pub(crate) async fn sessions_by_ids(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> Result<Option<Session>, Error> {
-    sessions::table
-        .filter(sessions::id.eq(id.to_string()))
-        .select(SessionRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .map(SessionRow::into_session)
-        .transpose()
-}
-
-/// Every session of the device, oldest first.
-pub(crate) async fn sessions_of_device(
-    conn: &mut AsyncPgConnection,
-    device_key: &str,
+    ids: &[Uuid],
 ) -> Result<Vec<Session>, Error> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     sessions::table
-        .filter(sessions::device_key.eq(device_key))
-        .order((sessions::created_at.asc(), sessions::id.asc()))
+        .filter(sessions::id.eq_any(&ids))
         .select(SessionRow::as_select())
+        .cached()
         .load(conn)
         .await?
         .into_iter()
         .map(SessionRow::into_session)
         .collect()
+}
+
+/// The rows of every session of these devices, oldest first; one statement. For connections
+/// that plan each execution with its values (see `lookups`).
+pub(crate) async fn session_rows_of_devices(
+    conn: &mut AsyncPgConnection,
+    device_keys: &[String],
+) -> Result<Vec<SessionRow>, Error> {
+    Ok(sessions::table
+        .filter(sessions::device_key.eq_any(device_keys))
+        .order((sessions::created_at.asc(), sessions::id.asc()))
+        .select(SessionRow::as_select())
+        .cached()
+        .load(conn)
+        .await?)
 }
 
 /// Every timer of the session, claimed or not, by kind.
