@@ -4,7 +4,8 @@
 //! statement is what limits creations on a small machine. Creations waiting at the same moment
 //! are therefore written together: one transaction, one statement per table for all of them.
 //! The devices' rows in `device_locks` are locked first (in key order, so that two batches never
-//! wait for each other in a cycle), the devices' stored sessions are read under those locks, and
+//! wait for each other in a cycle), the stored sessions of the devices seen before are read under
+//! those locks (a device whose lock row the batch created has none), and
 //! each creation is checked against them and against the creations accepted before it in the
 //! batch. A creation waits for nothing that is not already queued: alone, it is a batch of one.
 
@@ -106,12 +107,14 @@ async fn insert_batch(
     keys.sort_unstable();
     keys.dedup();
     conn.transaction(async |tx| {
-        lock_devices(tx, &keys).await?;
-        // One read per device, pipelined, with the statement a creation alone uses: a read of
-        // all the keys at once (`= ANY($1)`) gets a generic plan that PostgreSQL may keep as a
+        let created = lock_devices(tx, &keys).await?;
+        // One read per device seen before (a device whose lock row was just created has no
+        // session), pipelined, with the statement a creation alone uses: a read of all the
+        // keys at once (`= ANY($1)`) gets a generic plan that PostgreSQL may keep as a
         // sequential scan, planned while the table was small.
         let shared: &AsyncPgConnection = tx;
-        let reads = keys.iter().map(|key| async move {
+        let known = keys.iter().filter(|key| !created.contains(*key));
+        let reads = known.map(|key| async move {
             sessions::table
                 .filter(sessions::device_key.eq(key))
                 .select(SessionRow::as_select())

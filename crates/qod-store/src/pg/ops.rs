@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool};
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::try_join;
@@ -24,23 +25,33 @@ use crate::schema::{device_locks, session_timers, sessions, status_changes};
 /// for each other in a cycle). Creations for one device then run one after the other on every
 /// instance, and each sees the sessions the previous one committed: every statement of a READ
 /// COMMITTED transaction reads what was committed before it started.
+///
+/// Returns the keys whose row this statement created. Rows are never deleted and every session
+/// is written under its device's row, so a device whose row was just created has no stored
+/// session: its caller need not read them. A row that was inserted has no `xmax` (no
+/// transaction locked or replaced it), where the conflict path of the upsert sets `xmax` to
+/// this transaction.
 pub(crate) async fn lock_devices(
     conn: &mut AsyncPgConnection,
     keys: &[String],
-) -> Result<(), Error> {
+) -> Result<HashSet<String>, Error> {
     let rows: Vec<_> = keys
         .iter()
         .map(|key| device_locks::device_key.eq(key))
         .collect();
-    diesel::insert_into(device_locks::table)
+    let locked: Vec<(String, bool)> = diesel::insert_into(device_locks::table)
         .values(&rows)
         .on_conflict(device_locks::device_key)
         .do_update()
         .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
+        .returning((device_locks::device_key, sql::<Bool>("xmax = 0")))
         .cached()
-        .execute(conn)
+        .get_results(conn)
         .await?;
-    Ok(())
+    Ok(locked
+        .into_iter()
+        .filter_map(|(key, created)| created.then_some(key))
+        .collect())
 }
 
 /// Writes `update` over the version it was derived from; `Ok(false)` when that is not stored.
@@ -237,5 +248,52 @@ async fn queue_event(
     match (change, seq, sink) {
         (Some(change), Some(seq), Some(sink)) => outbox::queue(conn, change, seq, sink).await,
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+    use super::lock_devices;
+
+    fn keys(names: &[&str]) -> Vec<String> {
+        names.iter().map(|k| (*k).to_owned()).collect()
+    }
+
+    /// In transactions committed one after the other, as creations run: only the rows a
+    /// statement created are reported, never one that an earlier transaction left.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn only_the_device_rows_a_lock_created_are_reported_as_new() {
+        let url = std::env::var("QOD_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+        // Shadows any `device_locks` table of that database for this connection only.
+        diesel::sql_query("CREATE TEMPORARY TABLE device_locks (device_key TEXT PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let lock = async |conn: &mut AsyncPgConnection, names: &[&str]| {
+            let names = keys(names);
+            conn.transaction(async |tx| lock_devices(tx, &names).await)
+                .await
+                .unwrap()
+        };
+        let first = lock(&mut conn, &["tel:+1", "tel:+2"]).await;
+        assert_eq!(
+            first,
+            keys(&["tel:+1", "tel:+2"])
+                .into_iter()
+                .collect::<HashSet<_>>()
+        );
+        let second = lock(&mut conn, &["tel:+1", "tel:+3"]).await;
+        assert_eq!(
+            second,
+            keys(&["tel:+3"]).into_iter().collect::<HashSet<_>>()
+        );
+        let third = lock(&mut conn, &["tel:+1", "tel:+2", "tel:+3"]).await;
+        assert!(third.is_empty(), "every row existed: {third:?}");
     }
 }
