@@ -48,7 +48,10 @@ scale() {
     log "scale: the burst load ended $((now_ms - due_ms)) ms after the due time"
   fi
   log "scale: waiting for the burst to expire"
-  "$BENCH" burst --database-url "$url" --ids "$dir/burst-ids.txt" --log "$WORK/scale.log" \
-    --due-ms "$due_ms" --out "$out/burst.json" >/dev/null || log "scale: the burst check failed"
+  local burst=("$BENCH" burst --database-url "$url" --ids "$dir/burst-ids.txt"
+    --log "$WORK/scale.log" --due-ms "$due_ms" --out "$out/burst.json")
+  "${burst[@]}" --phase wait >/dev/null || log "scale: waiting for the burst failed"
+  # The server keeps its SQLite file to itself: the store is read once it has stopped.
   stop_pid "$SERVER_PID"
+  "${burst[@]}" --phase verify >/dev/null || log "scale: the burst check failed"
 }

@@ -1,5 +1,8 @@
 //! Many sessions due in the same instant: how long until every one is UNAVAILABLE with its
 //! status change stored, and the lag of each expiry (due time to the commit of its change).
+//!
+//! Two phases, because a server keeps its SQLite file to itself: `wait` reads the server's log
+//! while it runs, `verify` reads the store once it is stopped.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -31,8 +34,20 @@ pub struct Args {
     /// Give up this long after the due time.
     #[arg(long, default_value_t = 90)]
     timeout_secs: u64,
+    /// The result: written by `wait`, completed by `verify`.
     #[arg(long)]
-    out: Option<PathBuf>,
+    out: PathBuf,
+    #[arg(long, value_enum)]
+    phase: Phase,
+}
+
+/// What a run of `qod-bench burst` does.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Phase {
+    /// Waits until the server's log shows every expiry, and times them.
+    Wait,
+    /// Checks each session in the store (the server stopped), and completes the result.
+    Verify,
 }
 
 fn read_ids(path: &PathBuf) -> anyhow::Result<HashSet<Uuid>> {
@@ -55,9 +70,17 @@ async fn expired_once(store: &dyn SessionStore, id: Uuid) -> anyhow::Result<bool
     Ok(session.is_some_and(|s| s.status == QosStatus::Unavailable) && expired == 1)
 }
 
-/// Waits for the burst, then verifies it in the store; writes the JSON result.
+/// Runs the phase `args` asks for.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ids = read_ids(&args.ids)?;
+    match args.phase {
+        Phase::Wait => wait(&args, &ids),
+        Phase::Verify => verify(&args, &ids).await,
+    }
+}
+
+/// Waits for the burst in the server's log; writes what the log shows.
+fn wait(args: &Args, ids: &HashSet<Uuid>) -> anyhow::Result<()> {
     let due = OffsetDateTime::from_unix_timestamp_nanos(i128::from(args.due_ms) * 1_000_000)?;
     let mut log = ExpiryLog::new(&args.log);
     let deadline = due + Duration::from_secs(args.timeout_secs);
@@ -67,7 +90,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         if seen == ids.len() || OffsetDateTime::now_utc() > deadline {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        std::thread::sleep(Duration::from_millis(250));
     }
     let fired: Vec<OffsetDateTime> = ids
         .iter()
@@ -76,7 +99,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let last = fired.iter().max().copied();
     let lags: Vec<f64> = fired.iter().map(|at| ms_between(due, *at)).collect();
+    let result = json!({
+        "sessions": ids.len(),
+        "expired_in_log": fired.len(),
+        "all_expired_after_ms": last.map(|at| (ms_between(due, at)).round()),
+        "lag_ms": crate::stats::summary(lags),
+    });
+    crate::emit(Some(&args.out), &result)
+}
 
+/// Checks every session of the burst in the store; adds the count and the verdict.
+async fn verify(args: &Args, ids: &HashSet<Uuid>) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.out)
+        .with_context(|| format!("reading the wait phase's result {:?}", args.out))?;
+    let mut result: serde_json::Value = serde_json::from_str(&text)?;
     let store: Arc<dyn SessionStore> =
         qod_store::open(&args.database_url, qod_store::PoolSettings::default())
             .await
@@ -95,13 +131,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
-    let result = json!({
-        "sessions": ids.len(),
-        "expired_in_log": fired.len(),
-        "all_expired_after_ms": last.map(|at| (ms_between(due, at)).round()),
-        "lag_ms": crate::stats::summary(lags),
-        "verified_expired_once": verified,
-        "ok": verified == ids.len() && fired.len() == ids.len(),
-    });
-    crate::emit(args.out.as_ref(), &result)
+    let in_log = result["expired_in_log"].as_u64().unwrap_or(0);
+    result["verified_expired_once"] = json!(verified);
+    result["ok"] = json!(verified == ids.len() && in_log == ids.len() as u64);
+    crate::emit(Some(&args.out), &result)
 }

@@ -181,9 +181,10 @@ async fn open(
     url: &str,
     settings: qod_store::PoolSettings,
 ) -> anyhow::Result<(Arc<dyn SessionStore>, Option<Arc<qod_store::SqliteStore>>)> {
-    if let qod_store::DatabaseUrl::Sqlite(path) = qod_store::DatabaseUrl::parse(url)? {
+    if let qod_store::DatabaseUrl::Sqlite(path, access) = qod_store::DatabaseUrl::parse(url)? {
         let store =
-            tokio::task::spawn_blocking(move || qod_store::SqliteStore::open(&path)).await??;
+            tokio::task::spawn_blocking(move || qod_store::SqliteStore::open_with(&path, access))
+                .await??;
         let store = Arc::new(store);
         return Ok((store.clone(), Some(store)));
     }

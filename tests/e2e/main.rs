@@ -17,4 +17,5 @@ mod notifications_policy;
 mod notifications_restart;
 mod production_auth;
 mod profiles;
+mod sqlite_access;
 mod three_legged;

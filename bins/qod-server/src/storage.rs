@@ -25,7 +25,7 @@ pub fn database_url(config: &Config) -> Result<(String, DatabaseUrl), ServerErro
 
 /// SQLite needs its directory; PostgreSQL needs nothing here.
 fn prepare(url: &DatabaseUrl) -> Result<(), ServerError> {
-    if let DatabaseUrl::Sqlite(path) = url
+    if let DatabaseUrl::Sqlite(path, _) = url
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir)?;

@@ -15,6 +15,11 @@ pub enum Error {
     /// The database path is not valid UTF-8.
     #[error("invalid database path: {0}")]
     Path(String),
+    /// Another process has the SQLite file open, and one of the two has it for itself alone.
+    #[error(
+        "the SQLite file {0} is in use by another process (another qod-server?): a server keeps its file to itself; stop the other process, or open the file with sqlite://PATH?access=shared in both"
+    )]
+    InUse(String),
     /// The database cannot be opened or connected to.
     #[error("cannot open the database: {0}")]
     Connect(#[from] ConnectionError),

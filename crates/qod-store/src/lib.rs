@@ -30,4 +30,4 @@ mod sqlite;
 pub use error::Error;
 pub use open::{DatabaseUrl, Store, migrate, open};
 pub use pg::{PgStore, PoolSettings};
-pub use sqlite::{SqliteStore, WriteStats};
+pub use sqlite::{SqliteAccess, SqliteStore, WriteStats};

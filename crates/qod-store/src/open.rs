@@ -7,29 +7,36 @@ use qod_domain::{OutboxStore, SessionStore};
 
 use crate::error::Error;
 use crate::pg::{PgStore, PoolSettings};
-use crate::sqlite::SqliteStore;
+use crate::sqlite::{SqliteAccess, SqliteStore};
 
 /// A database URL, parsed.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
-    /// `sqlite://PATH` or `sqlite:PATH`: an SQLite file (`sqlite:///abs/path` is absolute).
-    Sqlite(PathBuf),
+    /// `sqlite://PATH` or `sqlite:PATH`: an SQLite file (`sqlite:///abs/path` is absolute),
+    /// for this process alone; `?access=shared` after the path lets other processes open it
+    /// too ([`SqliteAccess`]).
+    Sqlite(PathBuf, SqliteAccess),
     /// `postgres://...` or `postgresql://...`: a PostgreSQL server, the URL as given.
     Postgres(String),
 }
 
 impl DatabaseUrl {
-    /// Parses `url`; fails on any other scheme or an empty SQLite path.
+    /// Parses `url`; fails on any other scheme, an empty SQLite path or an unknown SQLite
+    /// parameter.
     pub fn parse(url: &str) -> Result<Self, Error> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.to_owned()));
         }
         if let Some(rest) = url.strip_prefix("sqlite:") {
-            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let rest = rest.strip_prefix("//").unwrap_or(rest);
+            let (path, access) = match rest.split_once('?') {
+                None => (rest, SqliteAccess::default()),
+                Some((path, query)) => (path, sqlite_access(query)?),
+            };
             if path.is_empty() {
                 return Err(Error::Path("empty SQLite path".into()));
             }
-            return Ok(Self::Sqlite(PathBuf::from(path)));
+            return Ok(Self::Sqlite(PathBuf::from(path), access));
         }
         let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
         Err(Error::Url(scheme.to_owned()))
@@ -38,7 +45,10 @@ impl DatabaseUrl {
     /// The URL with any password hidden, for logs.
     pub fn redacted(&self) -> String {
         match self {
-            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Sqlite(path, SqliteAccess::Exclusive) => format!("sqlite://{}", path.display()),
+            Self::Sqlite(path, SqliteAccess::Shared) => {
+                format!("sqlite://{}?access=shared", path.display())
+            }
             Self::Postgres(url) => redact_password(url),
         }
     }
@@ -53,6 +63,16 @@ impl std::fmt::Debug for DatabaseUrl {
 impl std::fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.redacted())
+    }
+}
+
+/// The access an SQLite URL's query (`access=exclusive` or `access=shared`) asks for.
+fn sqlite_access(query: &str) -> Result<SqliteAccess, Error> {
+    match query.strip_prefix("access=").and_then(SqliteAccess::parse) {
+        Some(access) => Ok(access),
+        None => Err(Error::Path(format!(
+            "unknown SQLite parameter {query:?}: expected access=exclusive or access=shared"
+        ))),
     }
 }
 
@@ -101,8 +121,8 @@ impl<T: SessionStore + OutboxStore> Store for T {}
 /// binary's ([`Error::SchemaNotMigrated`], [`Error::SchemaTooNew`]); it never migrates.
 pub async fn open(url: &str, settings: PoolSettings) -> Result<Arc<dyn Store>, Error> {
     match DatabaseUrl::parse(url)? {
-        DatabaseUrl::Sqlite(path) => {
-            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+        DatabaseUrl::Sqlite(path, access) => {
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open_with(&path, access))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))??;
             Ok(Arc::new(store))
@@ -115,8 +135,8 @@ pub async fn open(url: &str, settings: PoolSettings) -> Result<Arc<dyn Store>, E
 /// schema that a newer release migrated.
 pub async fn migrate(url: &str) -> Result<Vec<String>, Error> {
     match DatabaseUrl::parse(url)? {
-        DatabaseUrl::Sqlite(path) => {
-            tokio::task::spawn_blocking(move || SqliteStore::open_migrated(&path))
+        DatabaseUrl::Sqlite(path, access) => {
+            tokio::task::spawn_blocking(move || SqliteStore::open_migrated(&path, access))
                 .await
                 .map_err(|e| Error::Task(e.to_string()))?
                 .map(|(_, applied)| applied)
@@ -140,9 +160,27 @@ mod tests {
         for (url, path) in cases {
             assert_eq!(
                 DatabaseUrl::parse(url).unwrap(),
-                DatabaseUrl::Sqlite(PathBuf::from(path))
+                DatabaseUrl::Sqlite(PathBuf::from(path), SqliteAccess::Exclusive)
             );
         }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://qod.db?access=shared").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("qod.db"), SqliteAccess::Shared)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///q.db?access=shared")
+                .unwrap()
+                .to_string(),
+            "sqlite:///q.db?access=shared"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://qod.db?access=exclusive").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("qod.db"), SqliteAccess::Exclusive)
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite://qod.db?mode=ro"),
+            Err(Error::Path(_))
+        ));
         for url in [
             "postgres://db/qod",
             "postgresql://u:p@db:5432/qod?sslmode=disable",

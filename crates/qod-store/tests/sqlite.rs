@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use qod_domain::{SessionStore, StoreError};
 use qod_store::contract::{self, Inspect, fixtures};
-use qod_store::{Error, SqliteStore};
+use qod_store::{Error, SqliteAccess, SqliteStore};
 use tempfile::TempDir;
 
 fn fresh() -> (TempDir, Arc<SqliteStore>) {
@@ -120,6 +120,32 @@ fn the_file_is_in_wal_mode() {
         .get_result(&mut raw_connection(&path))
         .unwrap();
     assert_eq!(mode.value, "wal");
+}
+
+/// A store for this process alone keeps the WAL index in memory: no `-shm` file, so no file
+/// lock per read. A shared one uses the file, as SQLite does by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_index_is_in_memory_unless_the_file_is_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, access, shm) in [
+        ("own.db", SqliteAccess::Exclusive, false),
+        ("shared.db", SqliteAccess::Shared, true),
+    ] {
+        let path = dir.path().join(name);
+        let store = SqliteStore::open_with(&path, access).unwrap();
+        let s = fixtures::session(fixtures::phone(1), "198.51.100.7");
+        store
+            .insert_session(fixtures::new_session(&s))
+            .await
+            .unwrap();
+        assert_eq!(store.session(s.id).await.unwrap(), Some(s));
+        let shm_file = dir.path().join(format!("{name}-shm"));
+        assert_eq!(shm_file.exists(), shm, "{access:?}: {shm_file:?}");
+        drop(store);
+        // Reopened, the store finds what it committed (the index is rebuilt from the WAL).
+        let again = SqliteStore::open_with(&path, access).unwrap();
+        assert_eq!(again.count_sessions().await.unwrap(), 1);
+    }
 }
 
 #[test]

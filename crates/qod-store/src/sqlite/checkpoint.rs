@@ -7,7 +7,6 @@
 //! `TRUNCATE`, which waits for readers and holds writes back briefly, so that the file cannot
 //! grow without bound. Checkpoints never affect durability: a commit is durable in the WAL.
 
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 
 use super::connection::reopen_writer;
+use super::file::DbFile;
 use crate::error::Error;
 
 /// A WAL larger than this is truncated by the next checkpoint.
@@ -30,11 +30,11 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts the thread on a connection of its own to the database at `url` (a path).
-    pub(crate) fn start(url: &str) -> Result<Self, Error> {
-        let conn = reopen_writer(url)?;
+    /// Starts the thread on a connection of its own to the database `file`.
+    pub(crate) fn start(file: &DbFile) -> Result<Self, Error> {
+        let conn = reopen_writer(file)?;
         let (tx, rx) = sync_channel(1);
-        let wal = PathBuf::from(format!("{url}-wal"));
+        let wal = file.wal();
         let thread = std::thread::Builder::new()
             .name("qod-store-checkpoint".into())
             .spawn(move || run(conn, &rx, &wal))

@@ -8,6 +8,7 @@ use diesel::sqlite::Sqlite;
 use diesel::{Connection, SqliteConnection};
 use diesel_migrations::MigrationHarness;
 
+use super::file::DbFile;
 use crate::error::Error;
 use crate::migrations::{SQLITE, SchemaState};
 
@@ -32,9 +33,9 @@ pub(crate) type ReadPool = Pool<ConnectionManager<SqliteConnection>>;
 
 /// Opens (creating it if needed) the write connection and brings the schema up to date;
 /// refuses a schema that a newer release migrated. Also returns the migrations it applied.
-pub(crate) fn open_writer(url: &str) -> Result<(SqliteConnection, Vec<String>), Error> {
-    let mut conn = SqliteConnection::establish(url)?;
-    conn.batch_execute(PRAGMAS)?;
+pub(crate) fn open_writer(file: &DbFile) -> Result<(SqliteConnection, Vec<String>), Error> {
+    let mut conn = SqliteConnection::establish(file.uri())?;
+    conn.batch_execute(PRAGMAS).map_err(|e| in_use(file, e))?;
     let applied: Vec<String> = conn
         .applied_migrations()
         .map_err(|e| Error::Migration(e.to_string()))?
@@ -52,10 +53,21 @@ pub(crate) fn open_writer(url: &str) -> Result<(SqliteConnection, Vec<String>), 
 }
 
 /// Reopens the write connection after it broke, without running migrations again.
-pub(crate) fn reopen_writer(url: &str) -> Result<SqliteConnection, Error> {
-    let mut conn = SqliteConnection::establish(url)?;
-    conn.batch_execute(PRAGMAS)?;
+pub(crate) fn reopen_writer(file: &DbFile) -> Result<SqliteConnection, Error> {
+    let mut conn = SqliteConnection::establish(file.uri())?;
+    conn.batch_execute(PRAGMAS).map_err(|e| in_use(file, e))?;
     Ok(conn)
+}
+
+/// The first statement of a connection locks the file: "database is locked" there, once
+/// `busy_timeout` has passed, means that another process holds it.
+fn in_use(file: &DbFile, e: diesel::result::Error) -> Error {
+    match &e {
+        diesel::result::Error::DatabaseError(_, info) if info.message().contains("locked") => {
+            Error::InUse(file.path().to_owned())
+        }
+        _ => Error::Query(e),
+    }
 }
 
 /// Sets the pragmas on each read connection, and forbids writes on it.
@@ -71,8 +83,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ReadPragmas 
 }
 
 /// The pool of read connections; the database must already exist.
-pub(crate) fn open_read_pool(url: &str) -> Result<ReadPool, Error> {
-    let manager = ConnectionManager::<SqliteConnection>::new(url);
+pub(crate) fn open_read_pool(file: &DbFile) -> Result<ReadPool, Error> {
+    let manager = ConnectionManager::<SqliteConnection>::new(file.uri());
     Ok(Pool::builder()
         .max_size(READ_CONNECTIONS)
         .min_idle(Some(READ_CONNECTIONS))

@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod connection;
+mod file;
 mod ops;
 mod outbox;
 mod quota;
@@ -21,6 +22,8 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use self::connection::{ReadPool, open_read_pool, open_writer};
+use self::file::DbFile;
+pub use self::file::SqliteAccess;
 use self::ops::{Outcome, WriteOp};
 pub use self::writer::WriteStats;
 use self::writer::Writer;
@@ -49,26 +52,36 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens the database at `path`, creating the file and bringing its schema up to date
-    /// (SQLite is the zero-set-up default, so it migrates itself). Refuses a file that a newer
-    /// release migrated ([`Error::SchemaTooNew`]).
+    /// (SQLite is the zero-set-up default, so it migrates itself), for this process alone
+    /// ([`SqliteAccess::Exclusive`]). Refuses a file that a newer release migrated
+    /// ([`Error::SchemaTooNew`]), and one that another process has open ([`Error::InUse`]).
     ///
     /// Blocks while it opens connections and runs migrations; call it at startup.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::open_migrated(path).map(|(store, _)| store)
+        Self::open_with(path, SqliteAccess::Exclusive)
     }
 
-    /// Like [`SqliteStore::open`], and also returns the versions of the migrations it applied.
-    pub(crate) fn open_migrated(path: &Path) -> Result<(Self, Vec<String>), Error> {
-        let url = path
+    /// Like [`SqliteStore::open`], with the given access for other processes.
+    pub fn open_with(path: &Path, access: SqliteAccess) -> Result<Self, Error> {
+        Self::open_migrated(path, access).map(|(store, _)| store)
+    }
+
+    /// Like [`SqliteStore::open_with`], and also returns the versions of the migrations it
+    /// applied.
+    pub(crate) fn open_migrated(
+        path: &Path,
+        access: SqliteAccess,
+    ) -> Result<(Self, Vec<String>), Error> {
+        let path = path
             .to_str()
-            .ok_or_else(|| Error::Path(path.display().to_string()))?
-            .to_owned();
-        let (conn, applied) = open_writer(&url)?;
+            .ok_or_else(|| Error::Path(path.display().to_string()))?;
+        let file = DbFile::new(path, access);
+        let (conn, applied) = open_writer(&file)?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "SQLite schema migrated");
         }
-        let pool = open_read_pool(&url)?;
-        let writer = Writer::start(conn, url)?;
+        let pool = open_read_pool(&file)?;
+        let writer = Writer::start(conn, file)?;
         Ok((Self { pool, writer }, applied))
     }
 

@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpointer;
 use super::connection::reopen_writer;
+use super::file::DbFile;
 use super::ops::{Outcome, WriteOp, apply};
 use crate::error::Error;
 
@@ -62,16 +63,16 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`; `url` is used to reconnect if the connection breaks.
-    pub(crate) fn start(mut conn: SqliteConnection, url: String) -> Result<Self, Error> {
-        let checkpointer = Checkpointer::start(&url)?;
+    /// Starts the writer thread on `conn`; `file` is used to reconnect if the connection breaks.
+    pub(crate) fn start(mut conn: SqliteConnection, file: DbFile) -> Result<Self, Error> {
+        let checkpointer = Checkpointer::start(&file)?;
         conn.batch_execute(WRITER_CHECKPOINT)?;
         let (tx, rx) = channel();
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
         let thread = std::thread::Builder::new()
             .name("qod-store-writer".into())
-            .spawn(move || run(conn, &url, &rx, &thread_counters, &checkpointer))
+            .spawn(move || run(conn, &file, &rx, &thread_counters, &checkpointer))
             .map_err(Error::Thread)?;
         Ok(Self {
             tx: Some(tx),
@@ -111,7 +112,7 @@ impl Drop for Writer {
 
 fn run(
     conn: SqliteConnection,
-    url: &str,
+    file: &DbFile,
     rx: &Receiver<Job>,
     counters: &Counters,
     checkpointer: &Checkpointer,
@@ -130,7 +131,7 @@ fn run(
 
         let outcome = match conn.as_mut() {
             Some(c) => commit_batch(c, &ops),
-            None => reopen_writer(url).and_then(|mut c| {
+            None => reopen_writer(file).and_then(|mut c| {
                 c.batch_execute(WRITER_CHECKPOINT)?;
                 tracing::info!("session store write connection reopened");
                 let outcome = commit_batch(&mut c, &ops);
