@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{Api, QOD, Server, create_body};
+use crate::support::{Api, QOD, Server};
 
 /// `qod-server migrate` on `url`, as a second process would run it.
 fn migrate(url: &str) -> Output {
@@ -27,14 +27,7 @@ async fn a_second_process_is_refused_the_file_with_a_clear_error_and_nothing_is_
     let server = Server::start(dir.path()).await;
     let api = Api::new(&server.base);
     let token = api.token("app-one", None).await;
-    let created = api
-        .post(
-            &format!("{QOD}/sessions"),
-            &token,
-            &create_body("+34600000011", 600),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    let created = api.create_session(&token, "+34600000011", 600).await;
     // The WAL index is in the server's memory: no shared-memory file beside the database.
     assert!(!dir.path().join("qod.sqlite3-shm").exists());
 
@@ -48,7 +41,7 @@ async fn a_second_process_is_refused_the_file_with_a_clear_error_and_nothing_is_
 
     // A new client: the server closed the idle connection of the first one meanwhile.
     let api = Api::new(&server.base);
-    let id = created.body["sessionId"].as_str().unwrap();
+    let id = created["sessionId"].as_str().unwrap();
     let read = api.get(&format!("{QOD}/sessions/{id}"), &token).await;
     assert_eq!(read.status, 200, "{}", read.text);
     assert_eq!(read.body["qosStatus"], "AVAILABLE");
@@ -61,14 +54,7 @@ async fn a_file_opened_shared_can_be_opened_by_another_process() {
     let server = Server::start_with(dir.path(), &["--database-url", &url]).await;
     let api = Api::new(&server.base);
     let token = api.token("app-one", None).await;
-    let created = api
-        .post(
-            &format!("{QOD}/sessions"),
-            &token,
-            &create_body("+34600000012", 600),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    api.create_session(&token, "+34600000012", 600).await;
     assert!(dir.path().join("qod.sqlite3-shm").exists());
 
     let out = migrate(&url);
