@@ -74,13 +74,13 @@ async fn expired_once(store: &dyn SessionStore, id: Uuid) -> anyhow::Result<bool
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let ids = read_ids(&args.ids)?;
     match args.phase {
-        Phase::Wait => wait(&args, &ids),
+        Phase::Wait => wait(&args, &ids).await,
         Phase::Verify => verify(&args, &ids).await,
     }
 }
 
 /// Waits for the burst in the server's log; writes what the log shows.
-fn wait(args: &Args, ids: &HashSet<Uuid>) -> anyhow::Result<()> {
+async fn wait(args: &Args, ids: &HashSet<Uuid>) -> anyhow::Result<()> {
     let due = OffsetDateTime::from_unix_timestamp_nanos(i128::from(args.due_ms) * 1_000_000)?;
     let mut log = ExpiryLog::new(&args.log);
     let deadline = due + Duration::from_secs(args.timeout_secs);
@@ -90,7 +90,7 @@ fn wait(args: &Args, ids: &HashSet<Uuid>) -> anyhow::Result<()> {
         if seen == ids.len() || OffsetDateTime::now_utc() > deadline {
             break;
         }
-        std::thread::sleep(Duration::from_millis(250));
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let fired: Vec<OffsetDateTime> = ids
         .iter()
