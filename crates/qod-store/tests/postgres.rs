@@ -111,6 +111,21 @@ async fn an_unmigrated_database_is_refused_until_migrated() {
     assert!(store.next_due_time().await.unwrap().is_none());
 }
 
+/// Timers are tied to their session by the store's writes, not by a foreign key, whose check
+/// cost a read per timer written (see docs/storage.md); a delete still takes them with it
+/// (the contract test `delete_checks_the_version_and_keeps_changes`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migrated_schema_has_no_foreign_key() {
+    let db = TestDb::migrated().await;
+    let keys = count(
+        &db,
+        "SELECT count(*) AS n FROM information_schema.table_constraints \
+         WHERE constraint_type = 'FOREIGN KEY' AND table_schema = current_schema()",
+    )
+    .await;
+    assert_eq!(keys, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_migrated_by_a_newer_release_is_refused() {
     let db = TestDb::migrated().await;

@@ -28,8 +28,10 @@ use crate::schema::{notification_outbox, sessions, status_changes};
 
 /// Creations one transaction carries at most.
 const MAX_BATCH: usize = 32;
-/// Transactions of creations in flight at once, each on a connection of the pool.
-const WORKERS: usize = 4;
+/// Transactions of creations in flight at once, each on a connection of the pool: one fills
+/// while the other commits. More in flight made smaller batches, and PostgreSQL's cost per
+/// statement then took more of its CPU per creation (see docs/performance.md).
+const WORKERS: usize = 2;
 
 /// The entrance to the batch writers; dropping it stops them once the queue is empty.
 #[derive(Debug, Clone)]

@@ -3,8 +3,9 @@
 //! On a small machine PostgreSQL's fixed cost per statement, more than the reading itself, is
 //! what a get costs it, and each statement is a round trip and two thread wake-ups for the
 //! server. Reads waiting at the same moment are therefore asked in one statement
-//! (`= ANY($1)`), on connections of their own that plan each execution with its keys
-//! ([`Plans::Custom`]): a generic plan of such a statement can be a sequential scan. Each read
+//! (`= ANY($1)`), on connections of their own whose kept plans read through an index
+//! ([`Plans::Indexed`]): left to itself, PostgreSQL may keep a sequential scan as the plan of
+//! such a statement. Each read
 //! is still sent after it was asked for, so it sees every commit that preceded it, as a
 //! statement of its own would.
 
@@ -56,7 +57,7 @@ impl Lookups {
             ..*settings
         };
         let db = Db {
-            pool: pool::build(url, &settings, runtime, Plans::Custom)?,
+            pool: pool::build(url, &settings, runtime, Plans::Indexed)?,
             settings,
         };
         let by_id = {
@@ -175,7 +176,7 @@ mod tests {
             "postgres://nobody@127.0.0.1:9/none",
             &settings,
             tokio::runtime::Handle::current(),
-            Plans::Custom,
+            Plans::Indexed,
         )
         .unwrap();
         Db { pool, settings }

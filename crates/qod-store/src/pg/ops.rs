@@ -89,8 +89,9 @@ pub(crate) async fn update_session(
     .await
 }
 
-/// Deletes the session at `expected_version` (its timers cascade) and records `change`, queued
-/// for the sink the deleted row had.
+/// Deletes the session at `expected_version` with its timers and records `change`, queued for
+/// the sink the deleted row had. No foreign key ties timers to sessions on PostgreSQL (its check
+/// cost a read per timer written): the timers are deleted here, under the session's row lock.
 pub(crate) async fn delete(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -111,6 +112,9 @@ pub(crate) async fn delete(
             return Ok(false);
         };
         let sink: Option<Sink> = opt_from_json("sessions.sink", sink.as_deref())?;
+        diesel::delete(session_timers::table.filter(session_timers::session_id.eq(&id)))
+            .execute(tx)
+            .await?;
         let seq = insert_change(tx, change).await?;
         queue_event(tx, change, seq, sink.as_ref()).await?;
         Ok(true)

@@ -62,11 +62,13 @@ pub(crate) enum Plans {
     /// PostgreSQL's default: after a few uses it may keep a generic plan, made without the
     /// values. Right for statements on one key, whose best plan does not depend on the value.
     Default,
-    /// A plan made with the values on every execution (`plan_cache_mode =
-    /// force_custom_plan`), still without parsing the statement again. For statements on a
-    /// list of keys (`= ANY($1)`): their generic plan, made while a table was small, can be a
-    /// sequential scan that outlives the table's growth until the table is analyzed again.
-    Custom,
+    /// One generic plan per kept statement, made once (`plan_cache_mode =
+    /// force_generic_plan`), that reads through an index wherever one serves the statement
+    /// (`enable_seqscan = off`). For statements on a list of keys (`= ANY($1)`): left to
+    /// itself, PostgreSQL may keep a sequential scan as their generic plan, made while a table
+    /// was small, until the table is analyzed again; planning each execution with its keys
+    /// instead avoids that but costs a plan per statement.
+    Indexed,
 }
 
 /// A pool on `url`. Opens no connection yet.
@@ -112,11 +114,14 @@ pub(crate) fn build(
 /// Opens a connection and sets it up for `plans`.
 async fn establish(url: &str, plans: Plans) -> Result<AsyncPgConnection, ConnectionError> {
     let mut conn = AsyncPgConnection::establish(url).await?;
-    if plans == Plans::Custom {
-        diesel::sql_query("SET plan_cache_mode = force_custom_plan")
-            .execute(&mut conn)
-            .await
-            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+    if plans == Plans::Indexed {
+        diesel::sql_query(
+            "SELECT set_config('plan_cache_mode', 'force_generic_plan', false), \
+             set_config('enable_seqscan', 'off', false)",
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
     }
     Ok(conn)
 }
@@ -201,7 +206,7 @@ pub(crate) async fn migrate(url: &str) -> Result<Vec<String>, Error> {
 mod tests {
     use diesel::QueryableByName;
     use diesel::sql_types::Text;
-    use diesel_async::RunQueryDsl;
+    use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
     use super::{Plans, PoolSettings, build};
 
@@ -211,9 +216,20 @@ mod tests {
         plan_cache_mode: String,
     }
 
-    /// The server's `plan_cache_mode` on a connection of a pool built for `plans`, on the
+    #[derive(QueryableByName)]
+    struct PlanLine {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+
+    async fn run(conn: &mut AsyncPgConnection, sql: &str) {
+        diesel::sql_query(sql).execute(conn).await.unwrap();
+    }
+
+    /// The server's `plan_cache_mode` on a connection of a pool built for `plans`, and the
+    /// plan it keeps for a read of a list of keys in a small table that was analyzed, on the
     /// local PostgreSQL server (`QOD_TEST_PG_URL`, as for the storage tests).
-    async fn plan_cache_mode(plans: Plans) -> String {
+    async fn planning(plans: Plans) -> (String, String) {
         let url = std::env::var("QOD_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let pool = build(
@@ -224,16 +240,45 @@ mod tests {
         )
         .unwrap();
         let mut conn = pool.get().await.unwrap();
-        diesel::sql_query("SHOW plan_cache_mode")
+        let mode = diesel::sql_query("SHOW plan_cache_mode")
             .get_result::<Setting>(&mut *conn)
             .await
             .unwrap()
-            .plan_cache_mode
+            .plan_cache_mode;
+        run(
+            &mut conn,
+            "CREATE TEMP TABLE keyed (id TEXT PRIMARY KEY, body TEXT)",
+        )
+        .await;
+        run(
+            &mut conn,
+            "INSERT INTO keyed SELECT g::text, '{}' FROM generate_series(1, 10) g",
+        )
+        .await;
+        run(&mut conn, "ANALYZE keyed").await;
+        run(
+            &mut conn,
+            "PREPARE by_keys(text[]) AS SELECT id, body FROM keyed WHERE id = ANY($1)",
+        )
+        .await;
+        let plan = diesel::sql_query("EXPLAIN EXECUTE by_keys('{1,2}')")
+            .load::<PlanLine>(&mut *conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        (mode, plan)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_pool_for_custom_plans_plans_every_execution_and_the_default_pool_does_not() {
-        assert_eq!(plan_cache_mode(Plans::Custom).await, "force_custom_plan");
-        assert_eq!(plan_cache_mode(Plans::Default).await, "auto");
+    async fn a_pool_for_indexed_plans_keeps_index_scans_and_the_default_pool_does_not() {
+        let (mode, plan) = planning(Plans::Indexed).await;
+        assert_eq!(mode, "force_generic_plan");
+        assert!(plan.starts_with("Index Scan using keyed_pkey"), "{plan}");
+        let (mode, plan) = planning(Plans::Default).await;
+        assert_eq!(mode, "auto");
+        assert!(plan.starts_with("Seq Scan on keyed"), "{plan}");
     }
 }
