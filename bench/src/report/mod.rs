@@ -53,6 +53,13 @@ pub fn read_wrk(path: &Path) -> Option<Value> {
     let requests = v["requests"].as_f64()?;
     let secs = v["duration_us"].as_f64()? / 1e6;
     v["rps"] = json!((requests / secs).round());
+    if let Some(cpu) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("CPU "))
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+    {
+        v["cpu"] = cpu;
+    }
     Some(v)
 }
 
@@ -123,10 +130,16 @@ fn errors(v: &Value) -> u64 {
         .sum()
 }
 
+/// A share in percent with one decimal, or a dash when the run did not measure it.
+fn percent(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| "–".into(), |p| format!("{p:.1} %"))
+}
+
 fn scenario_table(doc: &Value, md: &mut String) {
     md.push_str(
-        "| scenario | server | req/s | vs baseline | p50 ms | p99 ms | p99.9 ms | errors |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|\n",
+        "| scenario | server | req/s | vs baseline | p50 ms | p99 ms | p99.9 ms | errors | steal |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for scenario in SCENARIOS {
         let row = &doc["scenarios"][scenario];
@@ -143,12 +156,13 @@ fn scenario_table(doc: &Value, md: &mut String) {
             let l = &v["latency_us"];
             let _ = writeln!(
                 md,
-                "| {scenario} | {label} | {} | {ratio} | {} | {} | {} | {} |",
+                "| {scenario} | {label} | {} | {ratio} | {} | {} | {} | {} | {} |",
                 num(&v["rps"]),
                 ms(&l["p50"]),
                 ms(&l["p99"]),
                 ms(&l["p999"]),
-                errors(v)
+                errors(v),
+                percent(&v["cpu"]["steal_pct"])
             );
         }
     }
@@ -216,7 +230,11 @@ fn markdown(doc: &Value) -> String {
     );
     md.push_str("### Targets\n\n");
     targets::table(doc, &mut md);
-    md.push_str("\n### Scenarios\n\n");
+    md.push_str(
+        "\n### Scenarios\n\nsteal: the share of the machine's CPU time that the hypervisor gave \
+         to other guests while the scenario ran (`/proc/stat`); where it is high, every figure \
+         of that row is lower than the machine gives when it is not shared.\n\n",
+    );
     scenario_table(doc, &mut md);
     md.push_str("\n### Correctness after the mixed runs\n\n");
     check_table(doc, &mut md);
