@@ -5,9 +5,8 @@
 //! server. Reads waiting at the same moment are therefore asked in one statement
 //! (`= ANY($1)`), on connections of their own whose kept plans read through an index
 //! ([`Plans::Indexed`]): left to itself, PostgreSQL may keep a sequential scan as the plan of
-//! such a statement. Each read
-//! is still sent after it was asked for, so it sees every commit that preceded it, as a
-//! statement of its own would.
+//! such a statement. Each read is still sent after it was asked for, so it sees every commit
+//! that preceded it, as a statement of its own would.
 
 use std::collections::HashMap;
 use std::hash::Hash;
