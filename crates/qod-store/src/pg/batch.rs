@@ -12,15 +12,16 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{try_join_all, try_join3};
 use qod_domain::StoreError;
 use qod_domain::ports::NewSession;
 
 use super::Db;
 use super::cached::CachedExt;
-use super::ops::{lock_devices, upsert_timers};
+use super::ops::{created_devices, lock_devices_statement, upsert_timers};
 use super::queue::{Entrance, Job};
+use super::transaction::transaction;
 use crate::error::Error;
 use crate::outbox::OutboxRow;
 use crate::rows::{NewChangeRow, SessionRow};
@@ -108,8 +109,9 @@ async fn insert_batch(
     let mut keys: Vec<String> = news.iter().map(|n| n.session.device_key()).collect();
     keys.sort_unstable();
     keys.dedup();
-    conn.transaction(async |tx| {
-        let created = lock_devices(tx, &keys).await?;
+    // `BEGIN` goes out with the locking statement (see `transaction`).
+    transaction(conn, lock_devices_statement(&keys), async |tx, locked| {
+        let created = created_devices(locked);
         // One read per device seen before (a device whose lock row was just created has no
         // session), pipelined, with the statement a creation alone uses: a read of all the
         // keys at once (`= ANY($1)`) gets a generic plan that PostgreSQL may keep as a

@@ -7,6 +7,7 @@ mod pool;
 mod queue;
 mod quota;
 mod reads;
+mod transaction;
 
 use async_trait::async_trait;
 use qod_domain::ports::{NewSession, SessionUpdate};

@@ -6,7 +6,8 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel::upsert::excluded;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::methods::LoadQuery;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::try_join;
 use qod_domain::ports::SessionUpdate;
 use qod_domain::{Sink, StatusChange, Timer, TimerKind};
@@ -15,43 +16,45 @@ use uuid::Uuid;
 
 use super::cached::CachedExt;
 use super::outbox;
+use super::transaction::transaction;
 use crate::claims::{CLAIM_POSTGRES, into_timers};
 use crate::error::Error;
 use crate::rows::{NewChangeRow, SessionRow, TimerRow, opt_from_json, to_ms};
 use crate::schema::{device_locks, session_timers, sessions, status_changes};
 
-/// Locks the rows of `keys` in `device_locks` until the transaction ends, creating those that
-/// are missing, in the order given (callers sort the keys, so that two transactions never wait
-/// for each other in a cycle). Creations for one device then run one after the other on every
+/// The statement that locks the rows of `keys` in `device_locks` until the transaction ends,
+/// creating those that are missing, in the order given (callers sort the keys, so that two
+/// transactions never wait for each other in a cycle). Creations for one device then run one after the other on every
 /// instance, and each sees the sessions the previous one committed: every statement of a READ
 /// COMMITTED transaction reads what was committed before it started.
 ///
-/// Returns the keys whose row this statement created. Rows are never deleted and every session
-/// is written under its device's row, so a device whose row was just created has no stored
+/// Its rows tell which keys' rows it created ([`created_devices`]). Rows are never deleted and
+/// every session is written under its device's row, so a device whose row was just created has no stored
 /// session: its caller need not read them. A row that was inserted has no `xmax` (no
 /// transaction locked or replaced it), where the conflict path of the upsert sets `xmax` to
 /// this transaction.
-pub(crate) async fn lock_devices(
-    conn: &mut AsyncPgConnection,
-    keys: &[String],
-) -> Result<HashSet<String>, Error> {
+pub(crate) fn lock_devices_statement<'q>(
+    keys: &'q [String],
+) -> impl for<'c> LoadQuery<'q, &'c AsyncPgConnection, (String, bool)> + Send + 'q {
     let rows: Vec<_> = keys
         .iter()
         .map(|key| device_locks::device_key.eq(key))
         .collect();
-    let locked: Vec<(String, bool)> = diesel::insert_into(device_locks::table)
-        .values(&rows)
+    diesel::insert_into(device_locks::table)
+        .values(rows)
         .on_conflict(device_locks::device_key)
         .do_update()
         .set(device_locks::device_key.eq(excluded(device_locks::device_key)))
         .returning((device_locks::device_key, sql::<Bool>("xmax = 0")))
         .cached()
-        .get_results(conn)
-        .await?;
-    Ok(locked
+}
+
+/// The keys whose row [`lock_devices_statement`] created, from its rows.
+pub(crate) fn created_devices(locked: Vec<(String, bool)>) -> HashSet<String> {
+    locked
         .into_iter()
         .filter_map(|(key, created)| created.then_some(key))
-        .collect())
+        .collect()
 }
 
 /// Writes `update` over the version it was derived from; `Ok(false)` when that is not stored.
@@ -62,30 +65,25 @@ pub(crate) async fn update_session(
     let id = update.session.id.to_string();
     let expected = update.session.version - 1;
     let row = SessionRow::from_session(&update.session)?;
-    conn.transaction(async |tx| {
-        let written = diesel::update(
-            sessions::table
-                .filter(sessions::id.eq(&id))
-                .filter(sessions::version.eq(expected)),
-        )
-        .set(&row)
-        .cached()
-        .execute(tx)
-        .await?;
-        if written == 0 {
-            return Ok(false);
-        }
-        clear_timers(tx, &id, &update.clear_timers).await?;
-        let seq = write_rows(tx, &update.set_timers, update.change.as_ref()).await?;
-        queue_event(
-            tx,
-            update.change.as_ref(),
-            seq,
-            update.session.sink.as_ref(),
-        )
-        .await?;
-        Ok(true)
-    })
+    transaction(
+        conn,
+        overwrite(&id, expected, &row),
+        async |tx, written: Vec<i64>| {
+            if written.is_empty() {
+                return Ok(false);
+            }
+            clear_timers(tx, &id, &update.clear_timers).await?;
+            let seq = write_rows(tx, &update.set_timers, update.change.as_ref()).await?;
+            queue_event(
+                tx,
+                update.change.as_ref(),
+                seq,
+                update.session.sink.as_ref(),
+            )
+            .await?;
+            Ok(true)
+        },
+    )
     .await
 }
 
@@ -99,27 +97,54 @@ pub(crate) async fn delete(
     change: Option<&StatusChange>,
 ) -> Result<bool, Error> {
     let id = id.to_string();
-    conn.transaction(async |tx| {
-        let deleted: Vec<Option<String>> = diesel::delete(
-            sessions::table
-                .filter(sessions::id.eq(&id))
-                .filter(sessions::version.eq(expected_version)),
-        )
-        .returning(sessions::sink)
-        .get_results(tx)
-        .await?;
-        let Some(sink) = deleted.into_iter().next() else {
-            return Ok(false);
-        };
-        let sink: Option<Sink> = opt_from_json("sessions.sink", sink.as_deref())?;
-        diesel::delete(session_timers::table.filter(session_timers::session_id.eq(&id)))
-            .execute(tx)
-            .await?;
-        let seq = insert_change(tx, change).await?;
-        queue_event(tx, change, seq, sink.as_ref()).await?;
-        Ok(true)
-    })
+    transaction(
+        conn,
+        remove(&id, expected_version),
+        async |tx, deleted: Vec<Option<String>>| {
+            let Some(sink) = deleted.into_iter().next() else {
+                return Ok(false);
+            };
+            let sink: Option<Sink> = opt_from_json("sessions.sink", sink.as_deref())?;
+            diesel::delete(session_timers::table.filter(session_timers::session_id.eq(&id)))
+                .execute(tx)
+                .await?;
+            let seq = insert_change(tx, change).await?;
+            queue_event(tx, change, seq, sink.as_ref()).await?;
+            Ok(true)
+        },
+    )
     .await
+}
+
+/// Writes `row` over the session `id` at version `expected`; returns the version written over
+/// (no row when that version is not stored).
+fn overwrite<'q>(
+    id: &'q str,
+    expected: i64,
+    row: &'q SessionRow,
+) -> impl for<'c> LoadQuery<'q, &'c AsyncPgConnection, i64> + Send + 'q {
+    diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::version.eq(expected)),
+    )
+    .set(row)
+    .returning(sessions::version)
+    .cached()
+}
+
+/// Deletes the session `id` at version `expected`; returns its sink (no row when that version
+/// is not stored).
+fn remove<'q>(
+    id: &'q str,
+    expected: i64,
+) -> impl for<'c> LoadQuery<'q, &'c AsyncPgConnection, Option<String>> + Send + 'q {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::version.eq(expected)),
+    )
+    .returning(sessions::sink)
 }
 
 /// Moves or removes the timer if it is still due when it was read; a move clears its claim.
@@ -261,7 +286,8 @@ mod tests {
 
     use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-    use super::lock_devices;
+    use super::{created_devices, lock_devices_statement};
+    use crate::pg::transaction::transaction;
 
     fn keys(names: &[&str]) -> Vec<String> {
         names.iter().map(|k| (*k).to_owned()).collect()
@@ -281,9 +307,11 @@ mod tests {
             .unwrap();
         let lock = async |conn: &mut AsyncPgConnection, names: &[&str]| {
             let names = keys(names);
-            conn.transaction(async |tx| lock_devices(tx, &names).await)
-                .await
-                .unwrap()
+            transaction(conn, lock_devices_statement(&names), async |_, locked| {
+                Ok(created_devices(locked))
+            })
+            .await
+            .unwrap()
         };
         let first = lock(&mut conn, &["tel:+1", "tel:+2"]).await;
         assert_eq!(
