@@ -24,13 +24,13 @@ use crate::schema::{device_locks, session_timers, sessions, status_changes};
 
 /// The statement that locks the rows of `keys` in `device_locks` until the transaction ends,
 /// creating those that are missing, in the order given (callers sort the keys, so that two
-/// transactions never wait for each other in a cycle). Creations for one device then run one after the other on every
-/// instance, and each sees the sessions the previous one committed: every statement of a READ
-/// COMMITTED transaction reads what was committed before it started.
+/// transactions never wait for each other in a cycle). Creations for one device then run one
+/// after the other on every instance, and each sees the sessions the previous one committed:
+/// every statement of a READ COMMITTED transaction reads what was committed before it started.
 ///
 /// Its rows tell which keys' rows it created ([`created_devices`]). Rows are never deleted and
-/// every session is written under its device's row, so a device whose row was just created has no stored
-/// session: its caller need not read them. A row that was inserted has no `xmax` (no
+/// every session is written under its device's row, so a device whose row was just created has
+/// no stored session: its caller need not read them. A row that was inserted has no `xmax` (no
 /// transaction locked or replaced it), where the conflict path of the upsert sets `xmax` to
 /// this transaction.
 pub(crate) fn lock_devices_statement<'q>(
