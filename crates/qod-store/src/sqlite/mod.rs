@@ -1,5 +1,6 @@
 //! [`SqliteStore`]: the SQLite implementation of the domain's [`SessionStore`].
 
+mod cached;
 mod checkpoint;
 mod connection;
 mod file;

@@ -8,7 +8,7 @@ use qod_domain::{DeliveryAttempt, EventClaim, OutboxEvent, Sink, StatusChange, T
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::outbox;
+use super::{cached, outbox};
 use crate::claims::{CLAIM_SQLITE, into_timers};
 use crate::error::Error;
 use crate::rows::{NewChangeRow, SessionRow, TimerRow, ensure_no_conflict, opt_from_json, to_ms};
@@ -100,12 +100,12 @@ fn insert(conn: &mut SqliteConnection, new: &NewSession) -> Result<(), Error> {
 fn update_session(conn: &mut SqliteConnection, update: &SessionUpdate) -> Result<bool, Error> {
     let id = update.session.id.to_string();
     let expected = update.session.version - 1;
-    let written = diesel::update(
-        sessions::table
-            .filter(sessions::id.eq(&id))
-            .filter(sessions::version.eq(expected)),
+    let row = SessionRow::from_session(&update.session)?;
+    let written = cached::update(
+        sessions::table,
+        &row,
+        sessions::id.eq(&id).and(sessions::version.eq(expected)),
     )
-    .set(&SessionRow::from_session(&update.session)?)
     .execute(conn)?;
     if written == 0 {
         return Ok(false);

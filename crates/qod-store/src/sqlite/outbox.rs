@@ -9,6 +9,7 @@ use qod_domain::{
 };
 use uuid::Uuid;
 
+use super::cached;
 use crate::error::Error;
 use crate::outbox::{
     AttemptValues, Candidate, GONE, GONE_REASON, NextTime, OutboxRow, PENDING, candidate_limit,
@@ -70,20 +71,21 @@ pub(crate) fn record(
     attempt: &DeliveryAttempt,
 ) -> Result<bool, Error> {
     let v = AttemptValues::of(attempt);
-    let sessions: Vec<String> = diesel::update(
-        o::table
-            .filter(o::event_id.eq(attempt.event_id.to_string()))
-            .filter(o::state.eq(PENDING)),
+    let sessions: Vec<String> = cached::update(
+        o::table,
+        (
+            o::state.eq(v.state),
+            o::attempts.eq(o::attempts + 1),
+            o::next_attempt_at.eq(v.next_attempt_at),
+            o::claimed_until.eq(None::<i64>),
+            o::last_error.eq(&v.error),
+            o::last_http_status.eq(v.http_status),
+            o::updated_at.eq(v.at),
+        ),
+        o::event_id
+            .eq(attempt.event_id.to_string())
+            .and(o::state.eq(PENDING)),
     )
-    .set((
-        o::state.eq(v.state),
-        o::attempts.eq(o::attempts + 1),
-        o::next_attempt_at.eq(v.next_attempt_at),
-        o::claimed_until.eq(None::<i64>),
-        o::last_error.eq(&v.error),
-        o::last_http_status.eq(v.http_status),
-        o::updated_at.eq(v.at),
-    ))
     .returning(o::session_id)
     .get_results(conn)?;
     let Some(session) = sessions.into_iter().next() else {
