@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use qod_domain::{
@@ -144,7 +145,33 @@ impl AttemptValues {
             http_status: attempt.http_status.map(i64::from),
         }
     }
+
+    /// The columns an attempt sets, the same on both backends (and always all of them, so
+    /// that the statement's text never changes).
+    pub(crate) fn changes(&self) -> AttemptChanges<'_> {
+        use notification_outbox as o;
+        (
+            o::state.eq(self.state),
+            o::attempts.eq(o::attempts + 1),
+            o::next_attempt_at.eq(self.next_attempt_at),
+            o::claimed_until.eq(None),
+            o::last_error.eq(&self.error),
+            o::last_http_status.eq(self.http_status),
+            o::updated_at.eq(self.at),
+        )
+    }
 }
+
+/// What [`AttemptValues::changes`] sets.
+pub(crate) type AttemptChanges<'a> = (
+    dsl::Eq<notification_outbox::state, &'static str>,
+    dsl::Eq<notification_outbox::attempts, dsl::Add<notification_outbox::attempts, i64>>,
+    dsl::Eq<notification_outbox::next_attempt_at, i64>,
+    dsl::Eq<notification_outbox::claimed_until, Option<i64>>,
+    dsl::Eq<notification_outbox::last_error, &'a Option<String>>,
+    dsl::Eq<notification_outbox::last_http_status, Option<i64>>,
+    dsl::Eq<notification_outbox::updated_at, i64>,
+);
 
 /// A due event found by [`candidates_sql`].
 #[derive(Debug, Clone, QueryableByName)]

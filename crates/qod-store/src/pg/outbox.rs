@@ -88,15 +88,7 @@ pub(crate) async fn record(
                 .filter(o::event_id.eq(&id))
                 .filter(o::state.eq(PENDING)),
         )
-        .set((
-            o::state.eq(v.state),
-            o::attempts.eq(o::attempts + 1),
-            o::next_attempt_at.eq(v.next_attempt_at),
-            o::claimed_until.eq(None::<i64>),
-            o::last_error.eq(&v.error),
-            o::last_http_status.eq(v.http_status),
-            o::updated_at.eq(v.at),
-        ))
+        .set(v.changes())
         .returning(o::session_id)
         .cached()
         .get_results(tx)

@@ -4,7 +4,7 @@ use diesel::connection::InstrumentationEvent;
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use qod_domain::ports::SessionUpdate;
-use qod_domain::{AttemptOutcome, DeliveryAttempt, QosStatus, Sink};
+use qod_domain::{AttemptOutcome, DeliveryAttempt, QosStatus, Session, Sink};
 
 use super::super::ops::{Outcome, WriteOp, apply};
 use crate::contract::fixtures::{at, change, new_session, phone, session};
@@ -35,6 +35,15 @@ fn prepared(cached: &Mutex<Vec<String>>, prefix: &str) -> usize {
         .count()
 }
 
+/// `s` with a sink.
+fn with_hook(mut s: Session) -> Session {
+    s.sink = Some(Sink {
+        url: "https://127.0.0.1/hook".into(),
+        credential: None,
+    });
+    s
+}
+
 fn written(outcome: Outcome) -> bool {
     match outcome {
         Outcome::Written(w) => w,
@@ -45,11 +54,7 @@ fn written(outcome: Outcome) -> bool {
 #[test]
 fn the_session_update_is_prepared_once_and_writes_every_column() {
     let (mut conn, cached) = connection();
-    let mut s = session(phone(1), "198.51.100.1");
-    s.sink = Some(Sink {
-        url: "https://127.0.0.1/hook".into(),
-        credential: None,
-    });
+    let mut s = with_hook(session(phone(1), "198.51.100.1"));
     assert!(written(
         apply(&mut conn, &WriteOp::Insert(Box::new(new_session(&s)))).unwrap()
     ));
@@ -112,11 +117,7 @@ fn a_session_update_of_a_stale_version_writes_nothing() {
 #[test]
 fn a_delivery_record_is_prepared_once_and_returns_its_session() {
     let (mut conn, cached) = connection();
-    let mut s = session(phone(3), "198.51.100.3");
-    s.sink = Some(Sink {
-        url: "https://127.0.0.1/hook".into(),
-        credential: None,
-    });
+    let s = with_hook(session(phone(3), "198.51.100.3"));
     let mut new = new_session(&s);
     new.change = Some(change(&s, at(1)));
     apply(&mut conn, &WriteOp::Insert(Box::new(new))).unwrap();

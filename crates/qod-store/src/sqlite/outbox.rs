@@ -73,15 +73,7 @@ pub(crate) fn record(
     let v = AttemptValues::of(attempt);
     let sessions: Vec<String> = cached::update(
         o::table,
-        (
-            o::state.eq(v.state),
-            o::attempts.eq(o::attempts + 1),
-            o::next_attempt_at.eq(v.next_attempt_at),
-            o::claimed_until.eq(None::<i64>),
-            o::last_error.eq(&v.error),
-            o::last_http_status.eq(v.http_status),
-            o::updated_at.eq(v.at),
-        ),
+        v.changes(),
         o::event_id
             .eq(attempt.event_id.to_string())
             .and(o::state.eq(PENDING)),
