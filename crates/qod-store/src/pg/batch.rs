@@ -21,7 +21,7 @@ use super::Db;
 use super::cached::CachedExt;
 use super::ops::{created_devices, lock_devices_statement, upsert_timers};
 use super::queue::{Entrance, Job};
-use super::transaction::transaction;
+use super::transaction::{commit_behind, transaction};
 use crate::error::Error;
 use crate::outbox::OutboxRow;
 use crate::rows::{NewChangeRow, SessionRow};
@@ -163,7 +163,8 @@ fn decide(
 }
 
 /// Inserts the accepted creations' sessions, timers and changes (pipelined, in that order),
-/// then the events of those with a sink. A new session has no events yet, so none is gone.
+/// then the events of those with a sink, and commits: `COMMIT` goes out with the last of these
+/// statements. A new session has no events yet, so none is gone.
 async fn write_accepted(
     tx: &mut AsyncPgConnection,
     news: &[&NewSession],
@@ -186,33 +187,22 @@ async fn write_accepted(
         .iter()
         .filter_map(|new| new.change.as_ref().map(NewChangeRow::from_change))
         .collect();
-    let shared: &AsyncPgConnection = tx;
-    let insert_sessions = async {
-        diesel::insert_into(sessions::table)
-            .values(&rows)
-            .cached()
-            .execute(&mut { shared })
-            .await
-            .map_err(Error::from)
+    let inserts = async |conn: &AsyncPgConnection| {
+        try_join3(
+            insert_sessions(conn, &rows),
+            upsert_timers(conn, &timers),
+            insert_changes(conn, &changes),
+        )
+        .await
     };
-    let insert_changes = async {
-        if changes.is_empty() {
-            return Ok(Vec::new());
-        }
-        diesel::insert_into(status_changes::table)
-            .values(&changes)
-            .returning((status_changes::id, status_changes::seq))
-            .cached()
-            .get_results::<(String, i64)>(&mut { shared })
-            .await
-            .map_err(Error::from)
-    };
-    let (_, (), numbered) = try_join3(
-        insert_sessions,
-        upsert_timers(shared, &timers),
-        insert_changes,
-    )
-    .await?;
+    let with_events = chosen
+        .iter()
+        .any(|new| new.change.is_some() && new.session.sink.is_some());
+    if !with_events {
+        return commit_behind(tx, inserts).await.map(|_| ());
+    }
+    // An event needs its change's number, which the insert of the changes returns.
+    let (_, (), numbered) = inserts(tx).await?;
     let seqs: HashMap<String, i64> = numbered.into_iter().collect();
     let mut events = Vec::new();
     for new in &chosen {
@@ -224,12 +214,39 @@ async fn write_accepted(
             events.push(OutboxRow::queued(change, seq, sink, false)?);
         }
     }
-    if !events.is_empty() {
+    commit_behind(tx, async |mut conn: &AsyncPgConnection| {
         diesel::insert_into(notification_outbox::table)
             .values(&events)
             .cached()
-            .execute(tx)
-            .await?;
-    }
+            .execute(&mut conn)
+            .await
+            .map_err(Error::from)
+    })
+    .await
+    .map(|_| ())
+}
+
+async fn insert_sessions(mut conn: &AsyncPgConnection, rows: &[SessionRow]) -> Result<(), Error> {
+    diesel::insert_into(sessions::table)
+        .values(rows)
+        .cached()
+        .execute(&mut conn)
+        .await?;
     Ok(())
+}
+
+/// Inserts `changes`; returns each one's id with the number the database gave it.
+async fn insert_changes(
+    mut conn: &AsyncPgConnection,
+    changes: &[NewChangeRow],
+) -> Result<Vec<(String, i64)>, Error> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(diesel::insert_into(status_changes::table)
+        .values(changes)
+        .returning((status_changes::id, status_changes::seq))
+        .cached()
+        .get_results::<(String, i64)>(&mut conn)
+        .await?)
 }

@@ -10,8 +10,13 @@
 //! ends the transaction as its own (`COMMIT`, or `ROLLBACK` on any error) and so that a
 //! connection given back with the transaction still open (the future dropped halfway) counts as
 //! broken and is never handed out again.
+//!
+//! The `COMMIT` can travel too: [`commit_behind`] queues it behind the transaction's last
+//! statements instead of waiting for their answers first.
 
 use diesel::connection::TransactionDepthChange;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel_async::methods::LoadQuery;
 use diesel_async::{
     AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
@@ -35,7 +40,7 @@ where
     U: Send,
     B: AsyncFnOnce(&mut AsyncPgConnection, Vec<U>) -> Result<R, Error>,
 {
-    <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::transaction_manager_status_mut(conn)
+    status(conn)
         .transaction_state()?
         .change_transaction_depth(TransactionDepthChange::IncreaseDepth)?;
     let outcome = async {
@@ -54,7 +59,10 @@ where
     .await;
     match outcome {
         Ok(value) => {
-            AnsiTransactionManager::commit_transaction(conn).await?;
+            // `rest` may have committed already, with `commit_behind`.
+            if status(conn).transaction_depth()?.is_some() {
+                AnsiTransactionManager::commit_transaction(conn).await?;
+            }
             Ok(value)
         }
         Err(e) => {
@@ -68,6 +76,51 @@ where
     }
 }
 
+/// Runs `last`, the statements that end a [`transaction`], and commits it, without waiting for
+/// their answers before sending `COMMIT`: one round trip for both. `last` must send every one
+/// of its statements when first polled (statements joined, none waiting for another's answer):
+/// `COMMIT` is polled right after it and goes out behind whatever `last` has queued by then.
+///
+/// `COMMIT` is sent as a prepared statement, not as a simple query, because that keeps it in
+/// order: each statement of a connection takes the connection's statement cache in turn, in
+/// the order they were first polled (a fair lock), and holds it while it is prepared, so a
+/// statement that is not prepared yet keeps `COMMIT` behind it during its own round trip. When
+/// a statement of `last` fails, PostgreSQL has aborted the transaction and takes the `COMMIT`
+/// behind it as a `ROLLBACK`; the error is returned, and `transaction` rolls back as usual.
+pub(crate) async fn commit_behind<T, L>(conn: &mut AsyncPgConnection, last: L) -> Result<T, Error>
+where
+    L: AsyncFnOnce(&AsyncPgConnection) -> Result<T, Error>,
+{
+    let shared: &AsyncPgConnection = conn;
+    let (done, committed) = join(last(shared), Commit.execute(&mut { shared })).await;
+    let done = done?;
+    committed?;
+    status(conn)
+        .transaction_state()?
+        .change_transaction_depth(TransactionDepthChange::DecreaseDepth)?;
+    Ok(done)
+}
+
+fn status(conn: &mut AsyncPgConnection) -> &mut diesel::connection::TransactionManagerStatus {
+    <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::transaction_manager_status_mut(conn)
+}
+
+/// The statement `COMMIT`; its text never changes, so diesel keeps it prepared.
+#[derive(Debug, Clone, Copy)]
+struct Commit;
+
+impl QueryFragment<Pg> for Commit {
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        pass.push_sql("COMMIT");
+        Ok(())
+    }
+}
+
+impl QueryId for Commit {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -76,7 +129,7 @@ mod tests {
     use diesel::{QueryableByName, sql_query};
     use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 
-    use super::{AnsiTransactionManager, transaction};
+    use super::{AnsiTransactionManager, commit_behind, transaction};
     use crate::error::Error;
 
     #[derive(QueryableByName)]
@@ -171,5 +224,69 @@ mod tests {
         assert!(AnsiTransactionManager::is_broken_transaction_manager(
             &mut conn
         ));
+    }
+
+    /// Three statements after the first, the last two sent with `COMMIT` on a connection that
+    /// has prepared none of them: all are committed, once, and diesel's own transactions work
+    /// on the connection afterwards.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_behind_the_last_statements_commits_them_all() {
+        let mut conn = connection().await;
+        let done = transaction(&mut conn, insert(1), async |tx, _: Vec<Value>| {
+            insert(2).execute(&mut *tx).await?;
+            commit_behind(tx, async |c: &AsyncPgConnection| {
+                let (three, four) = futures_util::future::join(
+                    insert(3).execute(&mut { c }),
+                    insert(4).execute(&mut { c }),
+                )
+                .await;
+                Ok(three? + four?)
+            })
+            .await
+        })
+        .await
+        .unwrap();
+        assert_eq!(done, 2);
+        assert_eq!(rows(&mut conn).await, 4);
+        assert!(
+            AnsiTransactionManager::transaction_manager_status_mut(&mut conn)
+                .transaction_depth()
+                .unwrap()
+                .is_none()
+        );
+        conn.transaction(async |tx| insert(5).execute(tx).await.map(|_| ()))
+            .await
+            .unwrap();
+        assert_eq!(rows(&mut conn).await, 5);
+    }
+
+    /// The last statement fails after a round trip of its own (it is prepared first): `COMMIT`
+    /// waits behind it, so PostgreSQL takes it as a `ROLLBACK` and nothing of the transaction
+    /// stays. Had `COMMIT` overtaken it, the first three rows would be stored.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_behind_a_failing_statement_keeps_nothing() {
+        let mut conn = connection().await;
+        let failed = transaction(&mut conn, insert(1), async |tx, _: Vec<Value>| {
+            commit_behind(tx, async |c: &AsyncPgConnection| {
+                let (two, fails) = futures_util::future::join(
+                    insert(2).execute(&mut { c }),
+                    sql_query("INSERT INTO t (x) SELECT 1 / (count(*) - count(*))::INTEGER FROM t")
+                        .execute(&mut { c }),
+                )
+                .await;
+                Ok(two? + fails?)
+            })
+            .await
+        })
+        .await;
+        assert!(matches!(failed, Err(Error::Query(_))), "{failed:?}");
+        assert_eq!(rows(&mut conn).await, 0);
+        assert!(!AnsiTransactionManager::is_broken_transaction_manager(
+            &mut conn
+        ));
+        conn.transaction(async |tx| insert(3).execute(tx).await.map(|_| ()))
+            .await
+            .unwrap();
+        assert_eq!(rows(&mut conn).await, 1);
     }
 }
