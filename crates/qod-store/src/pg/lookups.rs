@@ -14,6 +14,7 @@ use std::hash::Hash;
 use qod_domain::{Session, StoreError};
 use uuid::Uuid;
 
+use super::per_thread::ThreadWorkers;
 use super::pool::{self, Plans};
 use super::queue::{Entrance, Job};
 use super::{Db, PoolSettings, reads};
@@ -41,16 +42,17 @@ impl std::fmt::Debug for Lookups {
 }
 
 impl Lookups {
-    /// A pool of their own on `url` (opened as reads need it, on `runtime`), and the readers,
-    /// started on the current tokio runtime. Each kind of read has one statement in flight per
-    /// two cores: on a small machine the more reads a statement carries the better, and the
-    /// next batch gathers while one is out.
+    /// A pool of their own on `url` (opened as reads need it, on `runtime`), and `workers`
+    /// readers of each kind, started on the current tokio runtime. Each reader has one
+    /// statement in flight: on a small machine the more reads a statement carries the better,
+    /// and the next batch gathers while one is out.
     pub(crate) fn start(
         url: &str,
         settings: &PoolSettings,
         runtime: tokio::runtime::Handle,
+        workers: usize,
     ) -> Result<Self, Error> {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
+        let workers = workers.max(1);
         let settings = PoolSettings {
             max_size: 2 * workers,
             ..*settings
@@ -90,9 +92,14 @@ impl Lookups {
     ) -> Result<Vec<Session>, StoreError> {
         self.by_device.ask(device_key.to_owned()).await
     }
+}
 
-    /// Closes the readers' pool.
-    pub(crate) fn close(&self) {
+impl ThreadWorkers for Lookups {
+    fn is_stopped(&self) -> bool {
+        self.by_id.is_closed() || self.by_device.is_closed()
+    }
+
+    fn close(&self) {
         self.db.pool.close();
     }
 }

@@ -3,6 +3,7 @@
 mod cached;
 mod ops;
 mod outbox;
+mod per_thread;
 mod pool;
 mod queue;
 mod quota;
@@ -20,6 +21,7 @@ use uuid::Uuid;
 
 use self::batch::Batcher;
 use self::lookups::Lookups;
+use self::per_thread::PerThread;
 use self::pool::Pool;
 pub use self::pool::PoolSettings;
 use crate::claims::sql_limit;
@@ -76,8 +78,8 @@ impl Db {
 /// due timers are claimed with `FOR UPDATE SKIP LOCKED` and a lease.
 pub struct PgStore {
     db: Db,
-    creates: Batcher,
-    reads: Lookups,
+    creates: PerThread<Batcher>,
+    reads: PerThread<Lookups>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -94,9 +96,11 @@ impl PgStore {
     /// Connects a pool to the database at `url` and checks that its schema is exactly this
     /// binary's: [`Error::SchemaNotMigrated`] when migrations are pending (run
     /// [`PgStore::migrate`]), [`Error::SchemaTooNew`] when a newer release migrated it. Never
-    /// migrates. Must run inside the tokio runtime that will use the store: every connection
-    /// is opened, and does its I/O, on that runtime, whichever task uses it (in a server, the
-    /// multi-threaded runtime, not an HTTP worker's).
+    /// migrates. Must run inside the tokio runtime that will use the store: its connections
+    /// are opened, and do their I/O, on that runtime, whichever task uses them (in a server,
+    /// the multi-threaded runtime, not an HTTP worker's). The exception is the batched work of
+    /// a single-threaded runtime (an HTTP worker's point reads and creations): each such thread
+    /// gets workers and connections of its own, on that thread (see `per_thread`).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| Error::PoolBuild(format!("not inside a tokio runtime: {e}")))?;
@@ -110,8 +114,23 @@ impl PgStore {
         )?
         .require_current()?;
         drop(conn);
-        let creates = Batcher::start(&db);
-        let reads = Lookups::start(url, &settings, runtime)?;
+        let creates = PerThread::new(Batcher::start(db.clone(), batch::SHARED_WORKERS), {
+            let url = url.to_owned();
+            move |runtime| {
+                let settings = PoolSettings {
+                    max_size: batch::THREAD_WORKERS,
+                    ..settings
+                };
+                let pool = pool::build(&url, &settings, runtime, pool::Plans::Default)?;
+                Ok(Batcher::start(Db { pool, settings }, batch::THREAD_WORKERS))
+            }
+        });
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
+        let shared = Lookups::start(url, &settings, runtime, workers)?;
+        let reads = PerThread::new(shared, {
+            let url = url.to_owned();
+            move |runtime| Lookups::start(&url, &settings, runtime, 1)
+        });
         Ok(Self { db, creates, reads })
     }
 
@@ -129,6 +148,7 @@ impl PgStore {
     /// Closes the pool: idle connections are closed, and later calls fail as unavailable.
     pub fn close(&self) {
         self.db.pool.close();
+        self.creates.close();
         self.reads.close();
     }
 }
@@ -136,15 +156,15 @@ impl PgStore {
 #[async_trait]
 impl SessionStore for PgStore {
     async fn insert_session(&self, new: NewSession) -> Result<(), StoreError> {
-        self.creates.insert(new).await
+        self.creates.here()?.insert(new).await
     }
 
     async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
-        self.reads.session(id).await
+        self.reads.here()?.session(id).await
     }
 
     async fn sessions_of_device(&self, device_key: &str) -> Result<Vec<Session>, StoreError> {
-        self.reads.sessions_of_device(device_key).await
+        self.reads.here()?.sessions_of_device(device_key).await
     }
 
     async fn update_session(&self, update: SessionUpdate) -> Result<bool, StoreError> {

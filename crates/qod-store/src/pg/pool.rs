@@ -78,11 +78,13 @@ pub(crate) enum Plans {
 /// administrator's termination) is seen as closed and replaced, not handed out; one that
 /// fails in use is dropped by [`settle`].
 ///
-/// Every connection is opened on `runtime`, the runtime the store was connected on, so that
-/// its I/O task (which diesel-async spawns where the connection is opened) runs there, whoever
-/// asked for the connection. Opened from an HTTP worker's single-threaded runtime, that task
-/// ran on the worker: queries went out and answers came in on that thread, and in about one
-/// run in four of the get benchmark some of them waited 0.5 to 3 s (see performance.md).
+/// Every connection is opened on `runtime`, so that its I/O task (which diesel-async spawns
+/// where the connection is opened) runs there, whoever asked for the connection. A shared pool
+/// is opened on the multi-threaded runtime the store was connected on: when its connections
+/// were opened from whichever HTTP worker asked first, a worker's queries could wait on
+/// another worker's thread, and in about one run in four of the get benchmark some waited 0.5
+/// to 3 s (see performance.md). A pool of one HTTP worker's thread (see `per_thread`) is
+/// opened on that thread and used by it alone.
 pub(crate) fn build(
     url: &str,
     settings: &PoolSettings,

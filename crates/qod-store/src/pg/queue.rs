@@ -65,6 +65,11 @@ impl<T: Send + 'static, A: Send + 'static> Entrance<T, A> {
         Self { jobs }
     }
 
+    /// Whether every worker is gone (their runtime shut down): nothing queued would be answered.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.jobs.is_closed()
+    }
+
     /// Queues `item` and waits for its answer.
     pub(crate) async fn ask(&self, item: T) -> Result<A, StoreError> {
         let (reply, answer) = oneshot::channel();
