@@ -20,7 +20,6 @@ use qod_domain::ports::NewSession;
 use super::Db;
 use super::cached::CachedExt;
 use super::ops::{created_devices, lock_devices_statement, upsert_timers};
-use super::per_thread::ThreadWorkers;
 use super::queue::{Entrance, Job};
 use super::transaction::{commit_behind, transaction};
 use crate::error::Error;
@@ -30,54 +29,29 @@ use crate::schema::{notification_outbox, sessions, status_changes};
 
 /// Creations one transaction carries at most.
 const MAX_BATCH: usize = 32;
-/// Transactions of creations in flight at once for the shared writers, each on a connection of
-/// the pool: one fills while the other commits. More in flight made smaller batches, and
-/// PostgreSQL's cost per statement then took more of its CPU per creation (see
-/// docs/performance.md).
-pub(crate) const SHARED_WORKERS: usize = 2;
-/// Transactions in flight for the writers of one HTTP worker's thread (see `per_thread`).
-pub(crate) const THREAD_WORKERS: usize = 1;
+/// Transactions of creations in flight at once, each on a connection of the pool: one fills
+/// while the other commits. More in flight made smaller batches, and PostgreSQL's cost per
+/// statement then took more of its CPU per creation (see docs/performance.md).
+const WORKERS: usize = 2;
 
 /// The entrance to the batch writers; dropping it stops them once the queue is empty.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Batcher {
-    db: Db,
     jobs: Entrance<NewSession, ()>,
 }
 
-impl std::fmt::Debug for Batcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Batcher")
-            .field("pool", &self.db.pool.status())
-            .field("jobs", &self.jobs)
-            .finish()
-    }
-}
-
 impl Batcher {
-    /// Starts `workers` writers on the current tokio runtime, writing through `db`.
-    pub(crate) fn start(db: Db, workers: usize) -> Self {
-        let writer = db.clone();
-        let jobs = Entrance::start(workers, MAX_BATCH, move |batch| {
-            write(writer.clone(), batch)
-        });
-        Self { db, jobs }
+    /// Starts the writers on the current tokio runtime.
+    pub(crate) fn start(db: &Db) -> Self {
+        let db = db.clone();
+        let jobs = Entrance::start(WORKERS, MAX_BATCH, move |batch| write(db.clone(), batch));
+        Self { jobs }
     }
 
     /// Stores `new` in the next batch: `Ok`, or [`StoreError::Conflict`] when a stored session
     /// (or one accepted before it in the batch) blocks it.
     pub(crate) async fn insert(&self, new: NewSession) -> Result<(), StoreError> {
         self.jobs.ask(new).await
-    }
-}
-
-impl ThreadWorkers for Batcher {
-    fn is_stopped(&self) -> bool {
-        self.jobs.is_closed()
-    }
-
-    fn close(&self) {
-        self.db.pool.close();
     }
 }
 

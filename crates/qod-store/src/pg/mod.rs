@@ -78,7 +78,7 @@ impl Db {
 /// due timers are claimed with `FOR UPDATE SKIP LOCKED` and a lease.
 pub struct PgStore {
     db: Db,
-    creates: PerThread<Batcher>,
+    creates: Batcher,
     reads: PerThread<Lookups>,
 }
 
@@ -98,9 +98,9 @@ impl PgStore {
     /// [`PgStore::migrate`]), [`Error::SchemaTooNew`] when a newer release migrated it. Never
     /// migrates. Must run inside the tokio runtime that will use the store: its connections
     /// are opened, and do their I/O, on that runtime, whichever task uses them (in a server,
-    /// the multi-threaded runtime, not an HTTP worker's). The exception is the batched work of
-    /// a single-threaded runtime (an HTTP worker's point reads and creations): each such thread
-    /// gets workers and connections of its own, on that thread (see `per_thread`).
+    /// the multi-threaded runtime, not an HTTP worker's). The exception is the point reads of
+    /// a single-threaded runtime (an HTTP worker's): each such thread gets readers and
+    /// connections of its own, on that thread (see `per_thread`).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, Error> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| Error::PoolBuild(format!("not inside a tokio runtime: {e}")))?;
@@ -114,17 +114,7 @@ impl PgStore {
         )?
         .require_current()?;
         drop(conn);
-        let creates = PerThread::new(Batcher::start(db.clone(), batch::SHARED_WORKERS), {
-            let url = url.to_owned();
-            move |runtime| {
-                let settings = PoolSettings {
-                    max_size: batch::THREAD_WORKERS,
-                    ..settings
-                };
-                let pool = pool::build(&url, &settings, runtime, pool::Plans::Default)?;
-                Ok(Batcher::start(Db { pool, settings }, batch::THREAD_WORKERS))
-            }
-        });
+        let creates = Batcher::start(&db);
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
         let shared = Lookups::start(url, &settings, runtime, workers)?;
         let reads = PerThread::new(shared, {
@@ -148,7 +138,6 @@ impl PgStore {
     /// Closes the pool: idle connections are closed, and later calls fail as unavailable.
     pub fn close(&self) {
         self.db.pool.close();
-        self.creates.close();
         self.reads.close();
     }
 }
@@ -156,7 +145,7 @@ impl PgStore {
 #[async_trait]
 impl SessionStore for PgStore {
     async fn insert_session(&self, new: NewSession) -> Result<(), StoreError> {
-        self.creates.here()?.insert(new).await
+        self.creates.insert(new).await
     }
 
     async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
