@@ -164,6 +164,15 @@ mod tests {
         counted[0].n
     }
 
+    /// Inserts `x` in a transaction of diesel's own, which fails if the connection is still in
+    /// one, and counts the rows after it.
+    async fn rows_after_a_diesel_transaction(conn: &mut AsyncPgConnection, x: i32) -> i64 {
+        conn.transaction(async |tx| insert(x).execute(tx).await.map(|_| ()))
+            .await
+            .unwrap();
+        rows(conn).await
+    }
+
     fn insert(x: i32) -> diesel::query_builder::SqlQuery {
         sql_query(format!("INSERT INTO t (x) VALUES ({x}) RETURNING x"))
     }
@@ -199,10 +208,7 @@ mod tests {
         assert_eq!(done, 1);
         assert_eq!(rows(&mut conn).await, 2);
         // `BEGIN` again would warn, not fail; diesel refuses a transaction inside its own.
-        conn.transaction(async |tx| insert(3).execute(tx).await.map(|_| ()))
-            .await
-            .unwrap();
-        assert_eq!(rows(&mut conn).await, 3);
+        assert_eq!(rows_after_a_diesel_transaction(&mut conn, 3).await, 3);
     }
 
     /// A transaction dropped halfway leaves a connection that the pool's check calls broken, so
@@ -254,15 +260,12 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        conn.transaction(async |tx| insert(5).execute(tx).await.map(|_| ()))
-            .await
-            .unwrap();
-        assert_eq!(rows(&mut conn).await, 5);
+        assert_eq!(rows_after_a_diesel_transaction(&mut conn, 5).await, 5);
     }
 
     /// The last statement fails after a round trip of its own (it is prepared first): `COMMIT`
     /// waits behind it, so PostgreSQL takes it as a `ROLLBACK` and nothing of the transaction
-    /// stays. Had `COMMIT` overtaken it, the first three rows would be stored.
+    /// stays. Had `COMMIT` overtaken it, the first two rows would be stored.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_commit_behind_a_failing_statement_keeps_nothing() {
         let mut conn = connection().await;
@@ -284,9 +287,6 @@ mod tests {
         assert!(!AnsiTransactionManager::is_broken_transaction_manager(
             &mut conn
         ));
-        conn.transaction(async |tx| insert(3).execute(tx).await.map(|_| ()))
-            .await
-            .unwrap();
-        assert_eq!(rows(&mut conn).await, 1);
+        assert_eq!(rows_after_a_diesel_transaction(&mut conn, 3).await, 1);
     }
 }
