@@ -45,7 +45,7 @@ diesel::table! {
 
 diesel::table! {
     /// The notification outbox; `seq` orders the changes.
-    status_changes (id) {
+    status_changes (seq) {
         id -> Text,
         session_id -> Text,
         seq -> BigInt,

@@ -1,6 +1,7 @@
 //! SQLite migrations that rebuild a table keep every row, and the rules around it: the
-//! sessions table becomes a `WITHOUT ROWID` table, and back, with the sessions, their timers
-//! and their changes intact, and foreign keys enforced again afterwards.
+//! sessions table becomes a `WITHOUT ROWID` table, and back; status changes become keyed by
+//! `seq` and timers clustered on their key, and back; each time with the sessions, their
+//! timers and their changes intact, and foreign keys enforced again afterwards.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -55,11 +56,44 @@ fn count(conn: &mut SqliteConnection, table: &str) -> i64 {
         .n
 }
 
-fn sessions_sql(conn: &mut SqliteConnection) -> String {
+fn table_sql(conn: &mut SqliteConnection, table: &str) -> String {
     text(
         conn,
-        "SELECT sql AS value FROM sqlite_schema WHERE type = 'table' AND name = 'sessions'",
+        &format!("SELECT sql AS value FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"),
     )
+}
+
+fn sessions_sql(conn: &mut SqliteConnection) -> String {
+    table_sql(conn, "sessions")
+}
+
+/// The indexes SQLite keeps for `table`, its own (for keys and UNIQUE) included, by name.
+fn indexes_of(conn: &mut SqliteConnection, table: &str) -> Vec<String> {
+    diesel::sql_query(format!(
+        "SELECT name AS value FROM pragma_index_list('{table}') ORDER BY name"
+    ))
+    .load::<Text>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|t| t.value)
+    .collect()
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq, Eq)]
+struct ChangeRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    session_id: String,
+}
+
+/// Every stored change, in `seq` order.
+fn change_rows(conn: &mut SqliteConnection) -> Vec<ChangeRow> {
+    diesel::sql_query("SELECT seq, id, session_id FROM status_changes ORDER BY seq")
+        .load(conn)
+        .unwrap()
 }
 
 /// The rows of the tables the rebuild could lose, and the schema's health.
@@ -117,11 +151,13 @@ async fn sessions_are_rebuilt_without_rowid_and_back_keeping_every_row() {
         }
     }
 
-    // Down to the schema before the rebuild, as an operator rolling back would.
-    // (The later version changes nothing on SQLite, so its revert leaves the rebuilt table.)
+    // Down to the schema before the rebuild, as an operator rolling back would. The two later
+    // versions leave the sessions table alone (20261203090000 changes nothing on SQLite).
     let mut conn = writer_like_connection(&path);
-    let later = conn.revert_last_migration(sqlite_migrations()).unwrap();
-    assert_eq!(later.to_string(), "20261203090000");
+    for later in ["20261203200000", "20261203090000"] {
+        let reverted = conn.revert_last_migration(sqlite_migrations()).unwrap();
+        assert_eq!(reverted.to_string(), later);
+    }
     assert!(sessions_sql(&mut conn).contains("WITHOUT ROWID"));
     conn.revert_last_migration(sqlite_migrations()).unwrap();
     assert!(!sessions_sql(&mut conn).contains("WITHOUT ROWID"));
@@ -160,4 +196,83 @@ async fn sessions_are_rebuilt_without_rowid_and_back_keeping_every_row() {
         created[1].timers
     );
     assert_eq!(count(&mut conn, "session_timers"), 4);
+}
+
+/// The tables of 20261203200000 and of the version before it, as `(timers, changes)` checks.
+fn assert_fewer_index_entries(conn: &mut SqliteConnection, applied: bool) {
+    assert_eq!(
+        table_sql(conn, "session_timers").contains("WITHOUT ROWID"),
+        applied
+    );
+    let expected: &[&str] = if applied {
+        // seq is the rowid: no index for the key, none for the id.
+        &["status_changes_session"]
+    } else {
+        &[
+            "sqlite_autoindex_status_changes_1",
+            "sqlite_autoindex_status_changes_2",
+            "status_changes_session",
+        ]
+    };
+    assert_eq!(indexes_of(conn, "status_changes"), expected);
+    assert!(
+        indexes_of(conn, "session_timers").contains(&"session_timers_due_at".to_owned()),
+        "timers are still found by due time"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_keyed_by_seq_and_clustered_timers_go_down_and_up_keeping_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("qod.db");
+    let created: Vec<NewSession> = (1..=3).map(with_timers).collect();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        for new in &created {
+            store.insert_session(new.clone()).await.unwrap();
+        }
+    }
+    let mut conn = writer_like_connection(&path);
+    assert_fewer_index_entries(&mut conn, true);
+    let changes = change_rows(&mut conn);
+    assert_eq!(changes.iter().map(|c| c.seq).collect::<Vec<_>>(), [1, 2, 3]);
+
+    let reverted = conn.revert_last_migration(sqlite_migrations()).unwrap();
+    assert_eq!(reverted.to_string(), "20261203200000");
+    assert_fewer_index_entries(&mut conn, false);
+    assert_rows_intact(&mut conn, 3);
+    assert_eq!(change_rows(&mut conn), changes, "every change kept, in order");
+    drop(conn);
+
+    // Up again on open: the same rows, and the store goes on from them.
+    let store = SqliteStore::open(&path).unwrap();
+    let mut conn = writer_like_connection(&path);
+    assert_fewer_index_entries(&mut conn, true);
+    assert_rows_intact(&mut conn, 3);
+    assert_eq!(change_rows(&mut conn), changes);
+    for new in &created {
+        assert_eq!(store.timers_of(new.session.id).await.unwrap(), new.timers);
+        assert_eq!(
+            store.status_changes(new.session.id).await.unwrap(),
+            new.change.clone().into_iter().collect::<Vec<_>>()
+        );
+    }
+    let fourth = with_timers(4);
+    store.insert_session(fourth.clone()).await.unwrap();
+    let after = change_rows(&mut conn);
+    assert_eq!(after.len(), 4);
+    assert_eq!(after[3].seq, 4, "numbering goes on after the last change");
+    assert_eq!(after[3].session_id, fourth.session.id.to_string());
+
+    // The timers' foreign key still cascades: a delete takes them, and only them.
+    let gone = &created[0].session;
+    assert!(
+        store
+            .delete_session(gone.id, gone.version, None)
+            .await
+            .unwrap()
+    );
+    assert!(store.timers_of(gone.id).await.unwrap().is_empty());
+    assert_eq!(store.timers_of(fourth.session.id).await.unwrap(), fourth.timers);
+    assert_eq!(count(&mut conn, "session_timers"), 6);
 }

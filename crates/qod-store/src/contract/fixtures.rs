@@ -22,6 +22,7 @@ pub fn migration_versions() -> Vec<String> {
         "20261122110000",
         "20261122120000",
         "20261203090000",
+        "20261203200000",
     ]
     .map(str::to_owned)
     .to_vec()
