@@ -119,12 +119,11 @@ async fn changes_key(conn: &mut AsyncPgConnection) -> (Vec<String>, i64) {
     .load(conn)
     .await
     .unwrap();
-    let indexes: Count = sql_query(
-        "SELECT count(*) AS n FROM pg_index WHERE indrelid = 'status_changes'::regclass",
-    )
-    .get_result(conn)
-    .await
-    .unwrap();
+    let indexes: Count =
+        sql_query("SELECT count(*) AS n FROM pg_index WHERE indrelid = 'status_changes'::regclass")
+            .get_result(conn)
+            .await
+            .unwrap();
     (key.into_iter().map(|k| k.name).collect(), indexes.n)
 }
 
@@ -146,11 +145,9 @@ async fn changes_keyed_by_seq_go_down_and_up_keeping_every_row() {
     assert_eq!(changes.len(), 3);
     assert_eq!(changes_key(&mut conn).await, (vec!["seq".to_owned()], 2));
 
-    let migrations = FileBasedMigrations::from_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/migrations/postgres"
-    ))
-    .unwrap();
+    let migrations =
+        FileBasedMigrations::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+            .unwrap();
     let mut sync_conn: AsyncConnectionWrapper<AsyncPgConnection> = conn.into();
     let reverted = tokio::task::spawn_blocking(move || {
         sync_conn

@@ -59,7 +59,9 @@ fn count(conn: &mut SqliteConnection, table: &str) -> i64 {
 fn table_sql(conn: &mut SqliteConnection, table: &str) -> String {
     text(
         conn,
-        &format!("SELECT sql AS value FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"),
+        &format!(
+            "SELECT sql AS value FROM sqlite_schema WHERE type = 'table' AND name = '{table}'"
+        ),
     )
 }
 
@@ -241,7 +243,11 @@ async fn changes_keyed_by_seq_and_clustered_timers_go_down_and_up_keeping_every_
     assert_eq!(reverted.to_string(), "20261203200000");
     assert_fewer_index_entries(&mut conn, false);
     assert_rows_intact(&mut conn, 3);
-    assert_eq!(change_rows(&mut conn), changes, "every change kept, in order");
+    assert_eq!(
+        change_rows(&mut conn),
+        changes,
+        "every change kept, in order"
+    );
     drop(conn);
 
     // Up again on open: the same rows, and the store goes on from them.
@@ -273,6 +279,9 @@ async fn changes_keyed_by_seq_and_clustered_timers_go_down_and_up_keeping_every_
             .unwrap()
     );
     assert!(store.timers_of(gone.id).await.unwrap().is_empty());
-    assert_eq!(store.timers_of(fourth.session.id).await.unwrap(), fourth.timers);
+    assert_eq!(
+        store.timers_of(fourth.session.id).await.unwrap(),
+        fourth.timers
+    );
     assert_eq!(count(&mut conn, "session_timers"), 6);
 }
