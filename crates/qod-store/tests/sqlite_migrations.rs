@@ -141,17 +141,21 @@ fn with_timers(n: u32) -> NewSession {
     new
 }
 
+/// A store at `path` with three sessions and their timers and changes, closed again.
+async fn three_sessions_stored(path: &Path) -> Vec<NewSession> {
+    let created: Vec<NewSession> = (1..=3).map(with_timers).collect();
+    let store = SqliteStore::open(path).unwrap();
+    for new in &created {
+        store.insert_session(new.clone()).await.unwrap();
+    }
+    created
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_are_rebuilt_without_rowid_and_back_keeping_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("qod.db");
-    let created: Vec<NewSession> = (1..=3).map(with_timers).collect();
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        for new in &created {
-            store.insert_session(new.clone()).await.unwrap();
-        }
-    }
+    let created = three_sessions_stored(&path).await;
 
     // Down to the schema before the rebuild, as an operator rolling back would. The two later
     // versions leave the sessions table alone (20261203090000 changes nothing on SQLite).
@@ -227,13 +231,7 @@ fn assert_fewer_index_entries(conn: &mut SqliteConnection, applied: bool) {
 async fn changes_keyed_by_seq_and_clustered_timers_go_down_and_up_keeping_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("qod.db");
-    let created: Vec<NewSession> = (1..=3).map(with_timers).collect();
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        for new in &created {
-            store.insert_session(new.clone()).await.unwrap();
-        }
-    }
+    let created = three_sessions_stored(&path).await;
     let mut conn = writer_like_connection(&path);
     assert_fewer_index_entries(&mut conn, true);
     let changes = change_rows(&mut conn);
