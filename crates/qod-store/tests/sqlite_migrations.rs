@@ -151,6 +151,22 @@ async fn three_sessions_stored(path: &Path) -> Vec<NewSession> {
     created
 }
 
+/// Deleting `gone` takes its timers (the foreign key cascades) and leaves `kept`'s, with
+/// `left` timers in the table afterwards.
+async fn assert_delete_takes_its_timers(
+    store: &SqliteStore,
+    conn: &mut SqliteConnection,
+    gone: &NewSession,
+    kept: &NewSession,
+    left: i64,
+) {
+    let s = &gone.session;
+    assert!(store.delete_session(s.id, s.version, None).await.unwrap());
+    assert!(store.timers_of(s.id).await.unwrap().is_empty());
+    assert_eq!(store.timers_of(kept.session.id).await.unwrap(), kept.timers);
+    assert_eq!(count(conn, "session_timers"), left);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_are_rebuilt_without_rowid_and_back_keeping_every_row() {
     let dir = tempfile::tempdir().unwrap();
@@ -189,19 +205,7 @@ async fn sessions_are_rebuilt_without_rowid_and_back_keeping_every_row() {
     }
 
     // The writer enforces foreign keys again: a delete takes the session's timers with it.
-    let gone = &created[0].session;
-    assert!(
-        store
-            .delete_session(gone.id, gone.version, None)
-            .await
-            .unwrap()
-    );
-    assert!(store.timers_of(gone.id).await.unwrap().is_empty());
-    assert_eq!(
-        store.timers_of(created[1].session.id).await.unwrap(),
-        created[1].timers
-    );
-    assert_eq!(count(&mut conn, "session_timers"), 4);
+    assert_delete_takes_its_timers(&store, &mut conn, &created[0], &created[1], 4).await;
 }
 
 /// The tables of 20261203200000 and of the version before it, as `(timers, changes)` checks.
@@ -269,17 +273,5 @@ async fn changes_keyed_by_seq_and_clustered_timers_go_down_and_up_keeping_every_
     assert_eq!(after[3].session_id, fourth.session.id.to_string());
 
     // The timers' foreign key still cascades: a delete takes them, and only them.
-    let gone = &created[0].session;
-    assert!(
-        store
-            .delete_session(gone.id, gone.version, None)
-            .await
-            .unwrap()
-    );
-    assert!(store.timers_of(gone.id).await.unwrap().is_empty());
-    assert_eq!(
-        store.timers_of(fourth.session.id).await.unwrap(),
-        fourth.timers
-    );
-    assert_eq!(count(&mut conn, "session_timers"), 6);
+    assert_delete_takes_its_timers(&store, &mut conn, &created[0], &fourth, 6).await;
 }
