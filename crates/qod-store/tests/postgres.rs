@@ -170,23 +170,48 @@ fn connections_live_on_the_stores_runtime_whoever_opens_them() {
     let new = fixtures::new_session(&s);
     let change = new.change.clone().unwrap();
     shared.block_on(store.insert_session(new)).unwrap();
-    let backends = || {
+    // The test's own connection that holds the table of status changes locked while the
+    // worker's reads wait for it, so that both are in flight at once, on two connections.
+    let mut locker = shared.block_on(db.connection());
+    let locker_pid = shared.block_on(async {
+        sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Pid>(&mut locker)
+            .await
+            .unwrap()
+            .pid
+    });
+    let backends = |waiting_for_a_lock: bool| {
+        let only_waiting = if waiting_for_a_lock {
+            " AND wait_event_type = 'Lock'"
+        } else {
+            ""
+        };
         shared.block_on(async {
             let mut conn = db.connection().await;
-            sql_query(
+            sql_query(format!(
                 "SELECT pid, backend_start::TEXT AS started FROM pg_stat_activity \
-                 WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid",
-            )
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND pid <> {locker_pid}{only_waiting} ORDER BY pid"
+            ))
             .load::<Backend>(&mut conn)
             .await
             .unwrap()
         })
     };
-    assert_eq!(backends().len(), 1, "connecting opened one connection");
+    assert_eq!(backends(false).len(), 1, "connecting opened one connection");
 
     // Two reads at once from a single-threaded runtime on a thread of its own: the second
-    // opens the pool's second connection. Then that runtime ends. (Status changes, because
-    // sessions are read through batched readers, which run on the store's runtime anyway.)
+    // opens the pool's second connection. Both wait for the lock taken here, so neither can
+    // finish and hand its connection to the other. Then that runtime ends. (Status changes,
+    // because sessions are read through batched readers, which run on the store's runtime
+    // anyway.)
+    shared.block_on(async {
+        sql_query("BEGIN").execute(&mut locker).await.unwrap();
+        sql_query("LOCK TABLE status_changes IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut locker)
+            .await
+            .unwrap();
+    });
     let worker = {
         let (store, id) = (store.clone(), s.id);
         std::thread::spawn(move || {
@@ -199,12 +224,21 @@ fn connections_live_on_the_stores_runtime_whoever_opens_them() {
             })
         })
     };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while backends(true).len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker's two reads never waited for the lock at the same time"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    shared.block_on(async { sql_query("COMMIT").execute(&mut locker).await.unwrap() });
     let (first, second) = worker.join().unwrap();
     assert_eq!(
         (first.unwrap(), second.unwrap()),
         (vec![change.clone()], vec![change.clone()])
     );
-    let opened = backends();
+    let opened = backends(false);
     assert_eq!(
         opened.len(),
         2,
@@ -219,10 +253,17 @@ fn connections_live_on_the_stores_runtime_whoever_opens_them() {
         (vec![change.clone()], vec![change])
     );
     assert_eq!(
-        backends(),
+        backends(false),
         opened,
         "both connections survived the worker's runtime and served the next reads"
     );
+}
+
+/// A backend's process id.
+#[derive(diesel::QueryableByName)]
+struct Pid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
 }
 
 /// A backend of the test database.
